@@ -1,0 +1,148 @@
+package session
+
+import (
+	"time"
+
+	"github.com/ginhotd/ginhotd/daemon/build"
+)
+
+// Kind names an [Event].
+type Kind string
+
+// The kinds of [Event]. Their string values are the "event" field of the
+// JSON log.
+const (
+	KindBuildStart  Kind = "build_start"
+	KindBuildOK     Kind = "build_ok"
+	KindBuildFail   Kind = "build_fail"
+	KindStart       Kind = "start"   // a version's process was started
+	KindReady       Kind = "ready"   // a version accepts connections and serves
+	KindStop        Kind = "stop"    // a version was stopped
+	KindCrash       Kind = "crash"   // a version exited on its own, or failed to start
+	KindSkip        Kind = "skip"    // a change needs nothing
+	KindRestart     Kind = "restart" // a change needs a restart without a build
+	KindLog         Kind = "log"     // one line of app output
+	KindStatus      Kind = "status"  // Status changed
+	KindDiagnostics Kind = "diagnostics"
+	KindWarn        Kind = "warn"  // something the user should fix (Message has the fix)
+	KindError       Kind = "error" // ginhotd itself failed at something
+)
+
+// Event is one thing that happened in a session. Fields not relevant to the
+// Kind are zero.
+type Event struct {
+	Time   time.Time `json:"time"`
+	Kind   Kind      `json:"event"`
+	Target string    `json:"target,omitempty"` // the target's name, "./cmd/api"
+	MS     int64     `json:"ms,omitempty"`     // duration of the build, start-up or stop
+	PID    int       `json:"pid,omitempty"`
+	Reason string    `json:"reason,omitempty"` // why: the decision's reason, the exit status
+	Cause  string    `json:"cause,omitempty"`  // what set it off: see Cause
+	// Generation counts the versions of the target that became ready.
+	Generation int `json:"generation,omitempty"`
+	// Diagnostics: on build_fail the build's errors; on crash a start-up
+	// panic; on diagnostics the complete current set for the workspace.
+	Diagnostics []build.Diagnostic `json:"diagnostics,omitempty"`
+	// Output is the build output (build_fail) or the last lines of app
+	// output (crash).
+	Output  string  `json:"output,omitempty"`
+	Line    string  `json:"line,omitempty"` // log: the output line, without newline
+	Stderr  bool    `json:"stderr,omitempty"`
+	Message string  `json:"message,omitempty"` // warn, error: a sentence for the user
+	Status  *Status `json:"status,omitempty"`  // status
+}
+
+// Notifier receives every [Event] of a session, in order, from one goroutine
+// at a time. It must not block for long and must not call back into the
+// session synchronously.
+type Notifier interface {
+	Notify(Event)
+}
+
+// NotifierFunc adapts a function to [Notifier].
+type NotifierFunc func(Event)
+
+// Notify calls f(e).
+func (f NotifierFunc) Notify(e Event) { f(e) }
+
+// State is the state of a target or of a whole session.
+type State string
+
+// The states, as DESIGN.md lists them.
+const (
+	StateIdle     State = "idle"
+	StateBuilding State = "building"
+	StateStarting State = "starting"
+	StateRunning  State = "running"
+	StateFailed   State = "failed"
+	StateCrashed  State = "crashed"
+	StateStopped  State = "stopped"
+)
+
+// Status is the payload of the ginhot/status notification and of the
+// ginhot.status command.
+type Status struct {
+	State   State          `json:"state"`
+	Root    string         `json:"root"`
+	LogFile string         `json:"logFile,omitempty"`
+	Targets []TargetStatus `json:"targets"`
+}
+
+// TargetStatus is the state of one target.
+type TargetStatus struct {
+	Package    string `json:"package"` // import path
+	Name       string `json:"name"`    // "./cmd/api"
+	State      State  `json:"state"`
+	PID        int    `json:"pid,omitempty"`
+	URL        string `json:"url,omitempty"`
+	Generation int    `json:"generation"`
+	BuildMs    int64  `json:"buildMs"`
+	Error      string `json:"error,omitempty"`
+}
+
+// Cause records what set off a change, for logs and progress titles.
+type Cause int
+
+// The causes of a change.
+const (
+	CauseFileChange Cause = iota // the file watcher saw it
+	CauseDidSave                 // the editor saved a file
+	CauseManual                  // a command: restart, rebuild, start
+	CauseStart                   // the session started
+	CauseCrash                   // the app exited on its own
+)
+
+// String returns the cause as it appears in logs.
+func (c Cause) String() string {
+	switch c {
+	case CauseFileChange:
+		return "file change"
+	case CauseDidSave:
+		return "editor save"
+	case CauseManual:
+		return "command"
+	case CauseStart:
+		return "start"
+	case CauseCrash:
+		return "crash"
+	}
+	return "unknown"
+}
+
+// Command is an action a user asks for.
+type Command string
+
+// The commands of [Session.Do].
+const (
+	CmdRestart Command = "restart" // restart the running version(s), no build
+	CmdRebuild Command = "rebuild" // build and swap even if nothing changed
+	CmdStop    Command = "stop"    // stop the app(s); changes are still analysed
+	CmdStart   Command = "start"   // start stopped app(s), building if needed
+)
+
+// Explanation is the answer of [Session.Explain].
+type Explanation struct {
+	Decision string   `json:"decision"` // none, restart or rebuild
+	Targets  []string `json:"targets"`  // targets that would act
+	Reason   string   `json:"reason"`   // the same text as `ginhotd graph --explain`
+}
