@@ -1,0 +1,261 @@
+package build
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testEnv keeps fixture builds hermetic: no workspace file from above, no
+// network, no toolchain switch.
+func testEnv(extra ...string) []string {
+	return append([]string{"GOWORK=off", "GOPROXY=off", "GOTOOLCHAIN=local"}, extra...)
+}
+
+// fixture returns the absolute path of testdata/name.
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestRunOK(t *testing.T) {
+	dir := fixture(t, "ok")
+	out := filepath.Join(t.TempDir(), "bin")
+	opts := Options{Dir: dir, OutDir: out, Strip: true, Env: testEnv()}
+
+	first, err := Run(t.Context(), opts, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.OK || len(first.Diags) != 0 {
+		t.Fatalf("first build: OK=%v diags=%v output=%q", first.OK, first.Diags, first.Output)
+	}
+	second, err := Run(t.Context(), opts, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second.OK {
+		t.Fatalf("second build failed: %q", second.Output)
+	}
+	if first.Binary == second.Binary {
+		t.Fatalf("both builds wrote %s; want fresh files", first.Binary)
+	}
+	for _, bin := range []string{first.Binary, second.Binary} {
+		if filepath.Dir(bin) != out || !strings.HasPrefix(filepath.Base(bin), "ok-") {
+			t.Errorf("binary %s: want a file named ok-* in %s", bin, out)
+		}
+		fi, err := os.Stat(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode()&0o111 == 0 || fi.Size() == 0 {
+			t.Errorf("binary %s: mode %v size %d; want a non-empty executable", bin, fi.Mode(), fi.Size())
+		}
+	}
+	got, err := exec.Command(first.Binary).Output()
+	if err != nil || string(got) != "ok\n" {
+		t.Fatalf("running %s: %q, %v; want \"ok\\n\"", first.Binary, got, err)
+	}
+	if first.Target != "." || first.Duration <= 0 {
+		t.Errorf("Target=%q Duration=%v", first.Target, first.Duration)
+	}
+
+	if err := Prune(out, second.Binary); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(first.Binary); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Prune kept %s (stat: %v)", first.Binary, err)
+	}
+	if _, err := os.Stat(second.Binary); err != nil {
+		t.Errorf("Prune removed the kept binary: %v", err)
+	}
+}
+
+func TestRunFailures(t *testing.T) {
+	tests := []struct {
+		fixture string
+		want    []Diagnostic // File relative to the fixture
+		output  string       // a part of Result.Output
+	}{
+		{
+			fixture: "compile",
+			want: []Diagnostic{{
+				File: "handlers/h.go", Line: 12, Col: 3, Message: "undefined: x",
+				Package: "example.com/compile/handlers", Kind: KindCompile,
+			}},
+			output: "# example.com/compile/handlers\nhandlers/h.go:12:3: undefined: x\n",
+		},
+		{
+			fixture: "twoerrs",
+			want: []Diagnostic{{
+				File: "a/a.go", Line: 4, Col: 19, Message: "too many return values\nhave (number)\nwant ()",
+				Package: "example.com/twoerrs/a", Kind: KindCompile,
+			}, {
+				File: "b/b.go", Line: 4, Col: 12, Message: "undefined: undefinedInB",
+				Package: "example.com/twoerrs/b", Kind: KindCompile,
+			}},
+			output: "\thave (number)\n\twant ()\n",
+		},
+		{
+			fixture: "embed",
+			want: []Diagnostic{{
+				File: "web/web.go", Line: 8, Col: 12, Message: "pattern static/*.css: no matching files found",
+				Package: "example.com/embed/web", Kind: KindEmbed,
+			}},
+			output: "web/web.go:8:12: pattern static/*.css",
+		},
+		{
+			fixture: "link",
+			want: []Diagnostic{{
+				Message: "main.main: relocation target example.com/link/nowhere.nothere not defined",
+				Package: "example.com/link", Kind: KindLink,
+			}},
+			output: "# example.com/link\n",
+		},
+		{
+			fixture: "missing",
+			want: []Diagnostic{{
+				File: "main.go", Line: 3, Col: 8,
+				Message: "no required module provides package example.com/notamodule/pkg; to add it:\ngo get example.com/notamodule/pkg",
+				Package: "example.com/notamodule/pkg", Kind: KindOther,
+			}},
+			output: "\tgo get example.com/notamodule/pkg\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			dir := fixture(t, tt.fixture)
+			out := t.TempDir()
+			res, err := Run(t.Context(), Options{Dir: dir, OutDir: out, Env: testEnv()}, ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.OK || res.Binary != "" {
+				t.Fatalf("OK=%v Binary=%q; want a failed build", res.OK, res.Binary)
+			}
+			want := make([]Diagnostic, len(tt.want))
+			for i, d := range tt.want {
+				if d.File != "" {
+					d.File = filepath.Join(dir, d.File)
+				}
+				want[i] = d
+			}
+			if !reflect.DeepEqual(res.Diags, want) {
+				t.Errorf("Diags:\n got %#v\nwant %#v\noutput:\n%s", res.Diags, want, res.Output)
+			}
+			if !strings.Contains(res.Output, tt.output) || strings.Contains(res.Output, `"Action"`) {
+				t.Errorf("Output = %q; want the plain text containing %q", res.Output, tt.output)
+			}
+			if left, _ := os.ReadDir(out); len(left) != 0 {
+				t.Errorf("failed build left %v in OutDir", left)
+			}
+		})
+	}
+}
+
+func TestRunCgo(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("no gcc in PATH")
+	}
+	dir := t.TempDir()
+	write(t, dir, "go.mod", "module example.com/cgo\n\ngo 1.24\n")
+	write(t, dir, "main.go", "package main\n\n/*\n#include \"nothere.h\"\n*/\nimport \"C\"\n\nfunc main() {}\n")
+	res, err := Run(t.Context(), Options{Dir: dir, OutDir: t.TempDir(), Env: testEnv("CGO_ENABLED=1", "CC=gcc")}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Diagnostic{{
+		File: filepath.Join(dir, "main.go"), Line: 4, Col: 10,
+		Message: "fatal error: nothere.h: No such file or directory",
+		Package: "example.com/cgo", Kind: KindCgo,
+	}}
+	if res.OK || !reflect.DeepEqual(res.Diags, want) {
+		t.Errorf("OK=%v Diags:\n got %#v\nwant %#v\noutput:\n%s", res.OK, res.Diags, want, res.Output)
+	}
+}
+
+func TestRunBrokenGoMod(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "go.mod", "module example.com/broken\n\ngo 1.24\n\nnonsense here\n")
+	write(t, dir, "main.go", "package main\n\nfunc main() {}\n")
+	res, err := Run(t.Context(), Options{Dir: dir, OutDir: t.TempDir(), Env: testEnv()}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Diagnostic{
+		{Message: "go: errors parsing go.mod:", Kind: KindOther},
+		{File: filepath.Join(dir, "go.mod"), Line: 5, Message: "unknown directive: nonsense", Kind: KindOther},
+	}
+	if res.OK || !reflect.DeepEqual(res.Diags, want) {
+		t.Errorf("OK=%v Diags:\n got %#v\nwant %#v\noutput:\n%s", res.OK, res.Diags, want, res.Output)
+	}
+}
+
+func TestRunGoNotFound(t *testing.T) {
+	opts := Options{Dir: fixture(t, "ok"), OutDir: t.TempDir(), Go: "/nonexistent/go"}
+	if _, err := Run(t.Context(), opts, "."); !errors.Is(err, ErrGoNotFound) {
+		t.Errorf("Go=/nonexistent/go: err = %v; want ErrGoNotFound", err)
+	}
+	t.Setenv("PATH", t.TempDir())
+	opts.Go = ""
+	if _, err := Run(t.Context(), opts, "."); !errors.Is(err, ErrGoNotFound) {
+		t.Errorf("no go in PATH: err = %v; want ErrGoNotFound", err)
+	}
+}
+
+func TestRunOutDirError(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	write(t, filepath.Dir(file), "file", "")
+	opts := Options{Dir: fixture(t, "ok"), OutDir: filepath.Join(file, "bin"), Env: testEnv()}
+	if _, err := Run(t.Context(), opts, "."); err == nil || errors.Is(err, ErrGoNotFound) {
+		t.Errorf("OutDir under a file: err = %v; want an OutDir error", err)
+	}
+}
+
+func TestArgs(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want []string
+	}{
+		{"defaults", Options{}, []string{"build", "-json", "-buildvcs=false", "-o", "OUT", "./cmd/api"}},
+		{"all", Options{Tags: []string{"dev", "x"}, LDFlags: "-X main.v=1", Strip: true, Flags: []string{"-race"}},
+			[]string{"build", "-json", "-buildvcs=false", "-tags", "dev,x", "-ldflags", "-X main.v=1 -s -w", "-race", "-o", "OUT", "./cmd/api"}},
+		{"user buildvcs", Options{Flags: []string{"--buildvcs=true"}, Strip: true},
+			[]string{"build", "-json", "-ldflags", "-s -w", "--buildvcs=true", "-o", "OUT", "./cmd/api"}},
+	}
+	for _, tt := range tests {
+		if got := args(tt.opts, "OUT", "./cmd/api"); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: args = %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// write creates dir/name with content.
+func write(t *testing.T, dir, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// poll calls cond until it returns true, failing the test after timeout.
+func poll(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

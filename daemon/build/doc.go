@@ -1,0 +1,20 @@
+// Package build is the room that turns `go build` into data.
+//
+// It owns one thing: running the user's `go` command for one target into a
+// fresh binary under an output directory, and parsing what the command prints
+// (the -json build events and the plain text between them) into a [Result]
+// with [Diagnostic]s resolved to absolute paths.
+//
+// A failed compile is not an error of this package: [Run] returns it as
+// Result{OK: false} with diagnostics and a nil error. The error return is kept
+// for ginhotd's own failures: `go` missing ([ErrGoNotFound]), the context
+// cancelled, the output directory not creatable.
+//
+// The go command runs in its own process group; cancelling the context kills
+// the whole group, so compiler and linker children never outlive a stale build.
+//
+// What build must not do: watch files, decide what to rebuild, run or stop the
+// built program, or import any other ginhotd package. It is a leaf (stdlib
+// only); policy such as "the latest save wins" belongs to the caller, which
+// expresses it by cancelling the context.
+package build

@@ -1,0 +1,173 @@
+package build
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Values of [Diagnostic.Kind].
+const (
+	KindCompile = "compile" // a type or syntax error reported by the compiler
+	KindLink    = "link"    // an error of the link step (undefined symbols, external linker)
+	KindCgo     = "cgo"     // an error of cgo or the C compiler
+	KindEmbed   = "embed"   // a //go:embed pattern that matches nothing or cannot be embedded
+	KindOther   = "other"   // go command errors: modules, go.mod, missing packages
+)
+
+// event is the part of a `go build -json` BuildEvent that build reads.
+type event struct {
+	ImportPath string
+	Action     string
+	Output     string
+}
+
+// posRE matches "file.ext:line[:col]: message", the position prefix of
+// compiler, cgo and go command messages. The file must have an extension,
+// which keeps "/usr/bin/ld: ..." and "go: ..." out.
+var posRE = regexp.MustCompile(`^((?:[A-Za-z]:)?[^:\s][^:]*?\.[A-Za-z0-9]+):(\d+)(?::(\d+))?: (.*)$`)
+
+// gccContextRE matches the source excerpt lines gcc prints under a message
+// ("    4 | #include ..." and "      |          ^~~~").
+var gccContextRE = regexp.MustCompile(`^\s+\d*\s*\|`)
+
+// parser turns the go command's output into human text and diagnostics.
+type parser struct {
+	dir   string // working directory of the go command, for relative paths
+	text  strings.Builder
+	diags []Diagnostic
+	last  map[string]int // package → index in diags of its latest diagnostic
+	plain string         // package named by the latest "# pkg" header in plain text
+}
+
+// parse reads the interleaved JSON build events and plain text printed by
+// `go build -json` run in dir. It returns the output as `go build` without
+// -json would have printed it, and the diagnostics found in it.
+func parse(out, dir string) (string, []Diagnostic) {
+	p := &parser{dir: dir, last: map[string]int{}}
+	for line := range strings.Lines(out) {
+		line = strings.TrimRight(line, "\r\n")
+		var ev event
+		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &ev) == nil && ev.Action != "" {
+			if ev.Action == "build-output" {
+				p.text.WriteString(ev.Output)
+				for l := range strings.Lines(ev.Output) {
+					p.line(ev.ImportPath, strings.TrimRight(l, "\r\n"))
+				}
+			}
+			continue
+		}
+		p.text.WriteString(line)
+		p.text.WriteByte('\n')
+		if pkg, ok := header(line); ok {
+			p.plain = pkg
+			continue
+		}
+		p.line(p.plain, line)
+	}
+	return p.text.String(), p.diags
+}
+
+// line handles one line of output printed while building pkg.
+func (p *parser) line(pkg, line string) {
+	if strings.TrimSpace(line) == "" || gccContextRE.MatchString(line) {
+		return
+	}
+	if _, ok := header(line); ok {
+		return
+	}
+	if line[0] == '\t' || line[0] == ' ' {
+		// Continuation of the previous message (have/want, "go get" hints).
+		if i, ok := p.last[pkg]; ok {
+			p.diags[i].Message += "\n" + strings.TrimSpace(line)
+		}
+		return
+	}
+	switch line {
+	case "compilation terminated.", "too many errors":
+		return
+	}
+	if strings.HasPrefix(line, "go: downloading ") || strings.HasPrefix(line, "go: finding ") {
+		return
+	}
+	d := Diagnostic{Package: pkg, Message: line}
+	if m := posRE.FindStringSubmatch(line); m != nil && !isLink(line) {
+		d.File = m[1]
+		if !filepath.IsAbs(d.File) {
+			d.File = filepath.Join(p.dir, d.File)
+		}
+		d.Line, _ = strconv.Atoi(m[2])
+		d.Col, _ = strconv.Atoi(m[3])
+		d.Message = m[4]
+		if d.Message == "too many errors" {
+			return
+		}
+	}
+	d.Kind = classify(d)
+	p.last[pkg] = len(p.diags)
+	p.diags = append(p.diags, d)
+}
+
+// header reports whether line is a "# import/path" package header and
+// returns the import path.
+func header(line string) (string, bool) {
+	pkg, ok := strings.CutPrefix(line, "# ")
+	if !ok || pkg == "" {
+		return "", false
+	}
+	pkg, _, _ = strings.Cut(pkg, " ") // "# p [p.test]"
+	return pkg, true
+}
+
+// isLink reports whether msg comes from the linker.
+func isLink(msg string) bool {
+	for _, s := range []string{
+		"relocation target", "undefined reference", "undefined symbol",
+		"duplicated definition of symbol", "running gcc failed", "running clang failed",
+		"collect2:", "/ld: ", "ld: error", "ld returned",
+	} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return strings.HasPrefix(msg, "link: ")
+}
+
+// classify guesses the kind of d from its message, file and package.
+func classify(d Diagnostic) string {
+	msg := d.Message
+	switch {
+	case d.File == "" && isLink(msg):
+		return KindLink
+	case strings.HasPrefix(msg, "pattern ") || strings.Contains(msg, "go:embed") || strings.Contains(msg, "cannot embed"):
+		return KindEmbed
+	case d.Package == "runtime/cgo" || strings.HasPrefix(msg, "cgo:") || strings.HasPrefix(msg, "cgo-"):
+		return KindCgo
+	case d.File == "":
+		return KindOther
+	}
+	switch filepath.Ext(d.File) {
+	case ".c", ".h", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".m", ".f", ".F", ".f90":
+		return KindCgo
+	case ".go":
+	default:
+		return KindOther // go.mod, go.work
+	}
+	for _, s := range []string{"fatal error: ", "error: ", "warning: ", "note: "} {
+		if strings.HasPrefix(msg, s) {
+			return KindCgo // gcc about the C preamble of a Go file
+		}
+	}
+	for _, s := range []string{
+		"no required module provides package", "missing go.sum entry", "is not in std",
+		"cannot find module", "no matching versions", "import cycle not allowed",
+		"use of internal package", "no Go files in",
+	} {
+		if strings.Contains(msg, s) {
+			return KindOther
+		}
+	}
+	return KindCompile
+}

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package build
+
+import "os/exec"
+
+// setGroup keeps exec's default cancellation (kill the go command only):
+// process groups are a Unix notion.
+func setGroup(*exec.Cmd) {}

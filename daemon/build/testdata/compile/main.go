@@ -1,0 +1,5 @@
+package main
+
+import "example.com/compile/handlers"
+
+func main() { handlers.Handle() }

@@ -1,0 +1,5 @@
+package main
+
+import "example.com/embed/web"
+
+func main() { println(len(web.Assets)) }

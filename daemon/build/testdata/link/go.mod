@@ -1,0 +1,3 @@
+module example.com/link
+
+go 1.24

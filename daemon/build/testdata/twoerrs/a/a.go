@@ -1,0 +1,4 @@
+package a
+
+// A returns nothing but tries to.
+func A() { return 1 }

@@ -1,0 +1,4 @@
+package b
+
+// B calls an undefined function.
+func B() { undefinedInB() }

@@ -1,0 +1,3 @@
+module example.com/twoerrs
+
+go 1.24

@@ -1,0 +1,8 @@
+package main
+
+import (
+	"example.com/twoerrs/a"
+	"example.com/twoerrs/b"
+)
+
+func main() { a.A(); b.B() }
