@@ -1,0 +1,137 @@
+package analysis
+
+import (
+	"go/build"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Graph is the package graph of a workspace as loaded by [Load], with its
+// targets. It never changes after Load: when [Graph.Classify] reports
+// [Result.Reload], the caller loads a new Graph. A Graph is safe for
+// concurrent use.
+type Graph struct {
+	dir     string
+	roots   []string
+	globs   []string
+	bctx    build.Context
+	targets []Target
+	auto    bool                // targets were found, not named: a new main may become one
+	reach   []map[string]string // per target: package → importer on a shortest chain
+	mains   []string            // import paths of all main packages
+	imports map[string][]string // package → sorted imported packages (all packages)
+	pkgs    map[string]*pkgInfo // local packages by import path
+	byDir   map[string]*pkgInfo // local packages by directory
+	files   map[string]fileEntry
+	embeds  map[string][]*pkgInfo // embedded file → packages embedding it
+}
+
+// Target is a main package that ginhotd builds and runs.
+type Target struct {
+	// Path is the import path.
+	Path string
+	// Dir is the absolute directory.
+	Dir string
+	// Name is the directory relative to the workspace root ("./cmd/api"),
+	// or the import path if the package lies outside it.
+	Name string
+}
+
+// pkgInfo is what the graph keeps of a local package.
+type pkgInfo struct {
+	path          string
+	dir           string
+	main          bool
+	missing       bool     // imported but not there yet: dir is where it would live
+	embedPatterns []string // relative to dir, "all:" prefix kept
+}
+
+// fileKind tells how a package uses one of its files.
+type fileKind int
+
+const (
+	kindGo      fileKind = iota // a .go file in the build
+	kindOther                   // a cgo, assembly or .syso file in the build
+	kindIgnored                 // excluded by build constraints
+)
+
+// fileEntry is what the graph keeps of a file of a local package.
+type fileEntry struct {
+	pkg  *pkgInfo
+	kind fileKind
+	sig  signature // kindGo only
+}
+
+// signature is what of a .go file, besides its build constraints, can
+// change the package graph.
+type signature struct {
+	pkg     string // package clause
+	imports string // sorted quoted import paths
+	embeds  string // //go:embed lines
+}
+
+// Targets returns the targets: the explicit ones in the order given, or the
+// Gin mains sorted by name.
+func (g *Graph) Targets() []Target {
+	return slices.Clone(g.targets)
+}
+
+// Roots returns the absolute directories of every local module: the
+// workspace root, the modules of go.work, and modules replaced by a local
+// directory. A root may lie inside another.
+func (g *Graph) Roots() []string {
+	return slices.Clone(g.roots)
+}
+
+// pkgName returns the display name of an import path: its directory
+// relative to the workspace root ("./internal/store"), or the import path.
+func (g *Graph) pkgName(path string) string {
+	pi := g.pkgs[path]
+	if pi == nil {
+		return path
+	}
+	rel, err := filepath.Rel(g.dir, pi.dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return path
+	}
+	if rel == "." {
+		return "."
+	}
+	return "./" + filepath.ToSlash(rel)
+}
+
+// relPath returns path relative to the workspace root, slash-separated.
+func (g *Graph) relPath(path string) string {
+	rel, err := filepath.Rel(g.dir, path)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}
+
+// chain renders the shortest import chain from target i to pkg.
+func (g *Graph) chain(i int, pkg string) string {
+	var names []string
+	for p := pkg; p != ""; p = g.reach[i][p] {
+		names = append(names, g.pkgName(p))
+	}
+	slices.Reverse(names)
+	return strings.Join(names, " → ")
+}
+
+// rootOf returns the deepest root that holds path, or "".
+func (g *Graph) rootOf(path string) string {
+	best := ""
+	for _, r := range g.roots {
+		if within(path, r) && len(r) > len(best) {
+			best = r
+		}
+	}
+	return best
+}
+
+// within reports whether path is dir or lies below it.
+func within(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, dir+string(filepath.Separator))
+}

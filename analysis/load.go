@@ -1,0 +1,444 @@
+package analysis
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/build"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"golang.org/x/tools/go/packages"
+)
+
+// ginPath is the import path whose presence in a main package's dependency
+// closure makes that package a target.
+const ginPath = "github.com/gin-gonic/gin"
+
+// ErrNoTarget is returned (wrapped, with the main packages found and how to
+// pick one) by [Load] when no target was named and no main package depends
+// on Gin.
+var ErrNoTarget = errors.New("analysis: no Gin main package")
+
+// Options says what to load and how to judge changes.
+type Options struct {
+	// Dir is the workspace root: the directory holding go.mod or go.work.
+	Dir string
+	// Targets are explicit targets: import paths, or directories relative
+	// to Dir written as "./cmd/api". Empty means every main package that
+	// depends on github.com/gin-gonic/gin.
+	Targets []string
+	// RestartGlobs are doublestar globs, relative to Dir, of files the app
+	// loads at run time. Nil means [DefaultRestartGlobs].
+	RestartGlobs []string
+	// Tags are build tags, passed to go list as -tags and used to judge
+	// the build constraints of new files.
+	Tags []string
+	// Env is appended to os.Environ() for go list and for judging build
+	// constraints (GOOS, GOARCH, CGO_ENABLED).
+	Env []string
+}
+
+// DefaultRestartGlobs returns the globs used when [Options.RestartGlobs] is
+// nil: HTML templates anywhere in the workspace.
+func DefaultRestartGlobs() []string {
+	return []string{"**/*.tmpl", "**/*.gohtml", "**/*.html"}
+}
+
+// Load runs go list (through go/packages) once in opts.Dir and returns the
+// immutable package graph with its targets. Packages with errors are kept:
+// broken user code is the build's business, not the loader's.
+func Load(ctx context.Context, opts Options) (*Graph, error) {
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		return nil, fmt.Errorf("analysis: go command not found in PATH: %w", err)
+	}
+	globs := opts.RestartGlobs
+	if globs == nil {
+		globs = DefaultRestartGlobs()
+	}
+	for _, g := range globs {
+		if !doublestar.ValidatePattern(g) {
+			return nil, fmt.Errorf("analysis: invalid restart glob %q", g)
+		}
+	}
+	env := append(os.Environ(), "GOPACKAGESDRIVER=off")
+	env = append(env, opts.Env...)
+
+	patterns, uses, err := loadPatterns(dir, env)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &packages.Config{
+		Context: ctx,
+		Mode: packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps |
+			packages.NeedEmbedFiles | packages.NeedEmbedPatterns | packages.NeedModule,
+		Dir: dir,
+		Env: env,
+	}
+	if len(opts.Tags) > 0 {
+		cfg.BuildFlags = []string{"-tags=" + strings.Join(opts.Tags, ",")}
+	}
+	roots, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return nil, fmt.Errorf("analysis: go command not found in PATH: %w", err)
+		}
+		return nil, fmt.Errorf("analysis: load %s: %w", dir, err)
+	}
+
+	g := &Graph{
+		dir:     dir,
+		globs:   globs,
+		bctx:    buildContext(opts.Tags, env),
+		pkgs:    map[string]*pkgInfo{},
+		byDir:   map[string]*pkgInfo{},
+		files:   map[string]fileEntry{},
+		embeds:  map[string][]*pkgInfo{},
+		imports: map[string][]string{},
+	}
+	g.index(roots, uses)
+	if err := g.pickTargets(opts.Targets); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// loadPatterns returns the go list patterns for dir and, in workspace mode,
+// the absolute directories of go.work's use directives. At a go.work root
+// "./..." matches nothing unless the root is itself a module, so each used
+// module gets its own pattern.
+func loadPatterns(dir string, env []string) ([]string, []string, error) {
+	work := filepath.Join(dir, "go.work")
+	_, werr := os.Stat(work)
+	_, merr := os.Stat(filepath.Join(dir, "go.mod"))
+	if werr == nil && lastEnv(env, "GOWORK") != "off" {
+		uses, err := parseUses(work)
+		if err != nil {
+			return nil, nil, err
+		}
+		var patterns []string
+		for _, u := range uses {
+			rel, err := filepath.Rel(dir, u)
+			if err != nil {
+				return nil, nil, fmt.Errorf("analysis: go.work use %s: %w", u, err)
+			}
+			patterns = append(patterns, "./"+filepath.ToSlash(filepath.Join(rel, "...")))
+		}
+		if len(patterns) == 0 {
+			return nil, nil, fmt.Errorf("analysis: %s has no use directives", work)
+		}
+		return patterns, uses, nil
+	}
+	if merr != nil {
+		return nil, nil, fmt.Errorf("analysis: not a Go module: no go.mod or go.work in %s", dir)
+	}
+	return []string{"./..."}, nil, nil
+}
+
+// parseUses returns the absolute directories named by the use directives of
+// the go.work file at path.
+func parseUses(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("analysis: read go.work: %w", err)
+	}
+	var uses []string
+	inBlock := false
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.Index(line, "//"); i >= 0 {
+			line = line[:i]
+		}
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		switch {
+		case inBlock && fields[0] == ")":
+			inBlock = false
+			continue
+		case inBlock:
+		case fields[0] == "use" && len(fields) > 1 && fields[1] == "(":
+			inBlock = true
+			continue
+		case fields[0] == "use" && len(fields) > 1:
+			fields = fields[1:]
+		default:
+			continue
+		}
+		dir := fields[0]
+		if unq, err := strconv.Unquote(dir); err == nil {
+			dir = unq
+		}
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(filepath.Dir(path), dir)
+		}
+		uses = append(uses, filepath.Clean(dir))
+	}
+	return uses, nil
+}
+
+// lastEnv returns the value of the last KEY=value entry in env.
+func lastEnv(env []string, key string) string {
+	val := ""
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			val = v
+		}
+	}
+	return val
+}
+
+// buildContext returns the go/build context that judges the build
+// constraints of files the graph has not seen, matching go list's view.
+func buildContext(tags, env []string) build.Context {
+	c := build.Default
+	c.BuildTags = slices.Clone(tags)
+	if v := lastEnv(env, "GOOS"); v != "" {
+		c.GOOS = v
+	}
+	if v := lastEnv(env, "GOARCH"); v != "" {
+		c.GOARCH = v
+	}
+	switch lastEnv(env, "CGO_ENABLED") {
+	case "1":
+		c.CgoEnabled = true
+	case "0":
+		c.CgoEnabled = false
+	case "":
+		if c.GOOS != runtime.GOOS || c.GOARCH != runtime.GOARCH {
+			c.CgoEnabled = false
+		}
+	}
+	return c
+}
+
+// index fills the graph's maps from the loaded packages.
+func (g *Graph) index(roots []*packages.Package, uses []string) {
+	rootSet := map[string]bool{g.dir: true}
+	for _, u := range uses {
+		rootSet[u] = true
+	}
+	modules := map[string]string{} // local module path → dir
+	var missing []*packages.Package
+	packages.Visit(roots, nil, func(p *packages.Package) {
+		for _, imp := range p.Imports {
+			g.imports[p.PkgPath] = append(g.imports[p.PkgPath], imp.PkgPath)
+		}
+		slices.Sort(g.imports[p.PkgPath])
+		if p.Name == "main" {
+			g.mains = append(g.mains, p.PkgPath)
+		}
+		modDir := localModuleDir(p.Module)
+		if modDir == "" || p.Dir == "" {
+			if p.Dir == "" && len(p.Errors) > 0 {
+				missing = append(missing, p)
+			}
+			return
+		}
+		rootSet[modDir] = true
+		modules[p.Module.Path] = modDir
+		pi := &pkgInfo{path: p.PkgPath, dir: p.Dir, main: p.Name == "main"}
+		for _, pat := range p.EmbedPatterns {
+			pi.embedPatterns = append(pi.embedPatterns, strings.TrimPrefix(pat, p.Dir+string(filepath.Separator)))
+		}
+		g.pkgs[p.PkgPath] = pi
+		g.byDir[p.Dir] = pi
+		for _, f := range p.GoFiles {
+			sig, _ := readSignature(f)
+			if strings.Contains(sig.imports, `"C"`) {
+				// go list included a cgo file, so cgo is on for this build.
+				g.bctx.CgoEnabled = true
+			}
+			g.files[f] = fileEntry{pkg: pi, kind: kindGo, sig: sig}
+		}
+		for _, f := range p.OtherFiles {
+			g.files[f] = fileEntry{pkg: pi, kind: kindOther}
+		}
+		for _, f := range p.IgnoredFiles {
+			g.files[f] = fileEntry{pkg: pi, kind: kindIgnored}
+		}
+		for _, f := range p.EmbedFiles {
+			g.embeds[f] = append(g.embeds[f], pi)
+		}
+	})
+	// An imported package that does not exist yet but would live in a local
+	// module gets its future directory, so creating it triggers a build.
+	for _, p := range missing {
+		if dir := pendingDir(p.PkgPath, modules); dir != "" {
+			if _, taken := g.byDir[dir]; !taken {
+				pi := &pkgInfo{path: p.PkgPath, dir: dir, missing: true}
+				g.pkgs[p.PkgPath] = pi
+				g.byDir[dir] = pi
+			}
+		}
+	}
+	for r := range rootSet {
+		g.roots = append(g.roots, r)
+	}
+	slices.Sort(g.roots)
+	slices.Sort(g.mains)
+}
+
+// localModuleDir returns the directory of m if it is edited locally: a
+// workspace (main) module or a module replaced by a directory. Modules from
+// the module cache and the standard library return "".
+func localModuleDir(m *packages.Module) string {
+	switch {
+	case m == nil:
+		return ""
+	case m.Main:
+		return m.Dir
+	case m.Replace != nil && m.Replace.Version == "":
+		if m.Replace.Dir != "" {
+			return m.Replace.Dir
+		}
+		return m.Dir
+	}
+	return ""
+}
+
+// pendingDir returns the directory that import path p would have inside the
+// local module with the longest matching path, or "".
+func pendingDir(p string, modules map[string]string) string {
+	best, dir := "", ""
+	for mod, mdir := range modules {
+		if (p == mod || strings.HasPrefix(p, mod+"/")) && len(mod) > len(best) {
+			best = mod
+			dir = filepath.Join(mdir, filepath.FromSlash(strings.TrimPrefix(p, mod)))
+		}
+	}
+	return dir
+}
+
+// readSignature reads what of a .go file can change the graph: its package
+// clause, import set and //go:embed directives.
+func readSignature(path string) (signature, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return signature{}, err
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), path, src, parser.ImportsOnly)
+	if err != nil {
+		return signature{}, err
+	}
+	imps := make([]string, 0, len(f.Imports))
+	for _, s := range f.Imports {
+		imps = append(imps, s.Path.Value)
+	}
+	slices.Sort(imps)
+	imps = slices.Compact(imps)
+	var embeds []string
+	for line := range bytes.Lines(src) {
+		line = bytes.TrimSpace(line)
+		if bytes.HasPrefix(line, []byte("//go:embed")) {
+			embeds = append(embeds, string(line))
+		}
+	}
+	return signature{
+		pkg:     f.Name.Name,
+		imports: strings.Join(imps, " "),
+		embeds:  strings.Join(embeds, "\n"),
+	}, nil
+}
+
+// pickTargets resolves explicit targets, or finds the Gin mains, and
+// computes each target's reach.
+func (g *Graph) pickTargets(explicit []string) error {
+	var picked []*pkgInfo
+	if len(explicit) > 0 {
+		for _, t := range explicit {
+			pi, err := g.resolveTarget(t)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(picked, pi) {
+				picked = append(picked, pi)
+			}
+		}
+	} else {
+		g.auto = true
+		var names []string
+		for _, m := range g.mains {
+			pi := g.pkgs[m]
+			if pi == nil {
+				continue
+			}
+			names = append(names, g.pkgName(m))
+			if _, ok := g.bfs(m)[ginPath]; ok {
+				picked = append(picked, pi)
+			}
+		}
+		if len(names) == 0 {
+			return fmt.Errorf("%w in %s: no main packages found", ErrNoTarget, g.dir)
+		}
+		if len(picked) == 0 {
+			return fmt.Errorf("%w in %s (main packages: %s); pick one with --target %s or targets = [%q] in ginhot.toml",
+				ErrNoTarget, g.dir, strings.Join(names, ", "), names[0], names[0])
+		}
+	}
+	for _, pi := range picked {
+		g.targets = append(g.targets, Target{Path: pi.path, Dir: pi.dir, Name: g.pkgName(pi.path)})
+	}
+	if len(explicit) == 0 {
+		slices.SortFunc(g.targets, func(a, b Target) int { return strings.Compare(a.Name, b.Name) })
+	}
+	for _, t := range g.targets {
+		g.reach = append(g.reach, g.bfs(t.Path))
+	}
+	return nil
+}
+
+// resolveTarget finds the local main package named by t.
+func (g *Graph) resolveTarget(t string) (*pkgInfo, error) {
+	var pi *pkgInfo
+	if t == "." || strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../") || filepath.IsAbs(t) {
+		dir := t
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(g.dir, filepath.FromSlash(t))
+		}
+		pi = g.byDir[filepath.Clean(dir)]
+	} else {
+		pi = g.pkgs[t]
+	}
+	switch {
+	case pi == nil || pi.missing:
+		return nil, fmt.Errorf("analysis: target %s: no such package in %s", t, g.dir)
+	case !pi.main:
+		return nil, fmt.Errorf("analysis: target %s: %s is not a main package", t, pi.path)
+	}
+	return pi, nil
+}
+
+// bfs returns, for every package reachable from root, the package that
+// imports it on a shortest import chain from root (root maps to "").
+func (g *Graph) bfs(root string) map[string]string {
+	parent := map[string]string{root: ""}
+	queue := []string{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, imp := range g.imports[p] {
+			if _, ok := parent[imp]; !ok {
+				parent[imp] = p
+				queue = append(queue, imp)
+			}
+		}
+	}
+	return parent
+}

@@ -1,0 +1,3 @@
+module example.com/nogin
+
+go 1.22

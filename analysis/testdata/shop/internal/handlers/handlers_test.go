@@ -1,0 +1,5 @@
+package handlers
+
+import "testing"
+
+func TestRegister(t *testing.T) {}

@@ -1,0 +1,5 @@
+//go:build debug
+
+package store
+
+func init() { n = 0 }

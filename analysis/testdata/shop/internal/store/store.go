@@ -1,0 +1,6 @@
+package store
+
+// Count returns the number of items.
+func Count() int { return n }
+
+var n = 3

@@ -1,0 +1,1 @@
+// Assembly placeholder: the package has no assembly functions.

@@ -1,0 +1,4 @@
+package unused
+
+// Nothing is imported by no one.
+func Nothing() {}

@@ -1,0 +1,4 @@
+package extra
+
+// Extra is imported by no one.
+func Extra() {}
