@@ -1,0 +1,254 @@
+// Command ginhotd is a reload daemon for Go web apps built on Gin: it
+// rebuilds and swaps the app when a saved file reaches its main package, and
+// speaks LSP to editors.
+//
+//	ginhotd run [flags] [DIR]                 watch, rebuild and serve DIR (default .)
+//	ginhotd graph [--explain PATH] [DIR]      print the targets, or explain a decision
+//	ginhotd --stdio [flags]                   serve LSP on stdin/stdout
+//	ginhotd --listen HOST:PORT [flags]        serve LSP over TCP
+//	ginhotd version
+//
+// This file parses flags and wires packages together; it holds no logic.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/ginhotd/ginhotd/analysis"
+	"github.com/ginhotd/ginhotd/daemon/config"
+	"github.com/ginhotd/ginhotd/daemon/session"
+	ghterm "github.com/ginhotd/ginhotd/daemon/term"
+)
+
+const usage = `ginhotd — rebuilds and swaps your Gin app only when a change reaches it.
+
+Usage:
+  ginhotd run [flags] [DIR]               watch DIR (default .), rebuild and serve
+  ginhotd graph [--explain PATH] [DIR]    print the targets, or why PATH would (not) rebuild
+  ginhotd --stdio [flags]                 serve LSP over stdin/stdout (editors)
+  ginhotd --listen HOST:PORT [flags]      serve LSP over TCP (loopback unless --allow-remote)
+  ginhotd version
+
+Flags (each is also a ginhot.toml key, with - written as _):
+`
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// flags holds the parsed command line.
+type flags struct {
+	fs        *flag.FlagSet
+	config    string
+	explain   string
+	stdio     bool
+	listen    string
+	remote    bool
+	targets   []string
+	overrides map[string]any
+}
+
+func newFlags(stderr io.Writer) *flags {
+	f := &flags{fs: flag.NewFlagSet("ginhotd", flag.ContinueOnError), overrides: map[string]any{}}
+	fs := f.fs
+	fs.SetOutput(stderr)
+	d := config.Default()
+	fs.StringVar(&f.config, "config", "", "config file (default DIR/ginhot.toml, else DIR/.air.toml)")
+	fs.StringVar(&f.explain, "explain", "", "graph: explain what a change to this path does")
+	fs.BoolVar(&f.stdio, "stdio", false, "serve LSP on stdin/stdout")
+	fs.StringVar(&f.listen, "listen", "", "serve LSP over TCP on HOST:PORT")
+	fs.BoolVar(&f.remote, "allow-remote", false, "let --listen bind a non-loopback address")
+	fs.Func("target", "main package to run, import path or ./dir (repeatable; default: every main that imports Gin)", func(s string) error {
+		f.targets = append(f.targets, s)
+		return nil
+	})
+	fs.String("addr", d.Addr, "public address of the app")
+	fs.Duration("debounce", d.Debounce.D(), "quiet window that coalesces file events")
+	fs.Duration("poll", 0, "poll the file system at this interval instead of using inotify")
+	fs.Bool("no-proxy", false, "let the app listen on --addr itself (reload is stop-then-start)")
+	fs.Bool("socket-activation", false, "pass the listening socket to the app as fd 3 (LISTEN_FDS)")
+	fs.Bool("live-reload", d.LiveReload, "refresh browsers after each swap (proxy mode)")
+	fs.Bool("strip", d.Strip, "link dev builds with -s -w (set false for debuggers)")
+	fs.Duration("kill-timeout", d.KillTimeout.D(), "how long a stopping app may take before SIGKILL")
+	fs.Duration("start-timeout", d.StartTimeout.D(), "how long a new version may take to listen")
+	fs.String("stop-signal", d.StopSignal, "signal that asks the app to stop")
+	fs.String("diagnostics", d.Diagnostics, "LSP diagnostics: all or complement (what gopls cannot see)")
+	fs.String("log-format", d.LogFormat, "text or json (one event per line on stdout)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return f
+}
+
+// parse parses args, allowing flags after positional arguments, and
+// collects the flags that were set as config overrides.
+func (f *flags) parse(args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := f.fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = f.fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	f.fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "config", "explain", "stdio", "listen", "allow-remote":
+		case "target":
+			f.overrides["targets"] = f.targets
+		case "no-proxy":
+			f.overrides["proxy"] = fl.Value.String() != "true"
+		default:
+			g, ok := fl.Value.(flag.Getter)
+			if !ok {
+				return
+			}
+			v := g.Get()
+			if _, isDur := v.(interface{ Hours() float64 }); isDur {
+				v = fl.Value.String()
+			}
+			f.overrides[strings.ReplaceAll(fl.Name, "-", "_")] = v
+		}
+	})
+	return pos, nil
+}
+
+func realMain(args []string, stdin *os.File, stdout, stderr io.Writer) int {
+	f := newFlags(stderr)
+	cmd := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	pos, err := f.parse(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch {
+	case f.stdio || f.listen != "":
+		return serveLSP(ctx, f, stdin, stdout, stderr)
+	case cmd == "version":
+		fmt.Fprintln(stdout, "ginhotd", version())
+		return 0
+	case cmd == "run":
+		return runCmd(ctx, f, dirArg(pos), stdin, stdout, stderr)
+	case cmd == "graph":
+		return graphCmd(ctx, f, dirArg(pos), stdout, stderr)
+	case cmd == "":
+		f.fs.Usage()
+		return 2
+	}
+	fmt.Fprintf(stderr, "ginhotd: unknown command %q (run, graph, version, --stdio, --listen)\n", cmd)
+	return 2
+}
+
+func dirArg(pos []string) string {
+	if len(pos) > 0 {
+		return pos[0]
+	}
+	return "."
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func runCmd(ctx context.Context, f *flags, dir string, stdin *os.File, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(dir, f.config, f.overrides)
+	if err != nil {
+		fmt.Fprintln(stderr, "ginhotd:", err)
+		return 1
+	}
+	_, noColor := os.LookupEnv("NO_COLOR")
+	out, isFile := stdout.(*os.File)
+	p := ghterm.New(ghterm.Options{
+		Out:    stdout,
+		Err:    stderr,
+		JSON:   cfg.LogFormat == "json",
+		Color:  !noColor && isFile && term.IsTerminal(int(out.Fd())),
+		Root:   cfg.Dir,
+		Prefix: true,
+	})
+	s := session.New(cfg, p)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if term.IsTerminal(int(stdin.Fd())) && cfg.LogFormat == "text" {
+		keys, restore := ghterm.Keys(ctx, stdin)
+		defer restore()
+		go func() {
+			for k := range keys {
+				switch k {
+				case 'r':
+					_ = s.Do(session.CmdRestart, "")
+				case 'b':
+					_ = s.Do(session.CmdRebuild, "")
+				case 'q':
+					cancel()
+				}
+			}
+		}()
+		fmt.Fprintln(stderr, "keys: r restart · b rebuild · q quit")
+	}
+	if err := s.Run(ctx); err != nil {
+		fmt.Fprintln(stderr, "ginhotd:", err)
+		return 1
+	}
+	return 0
+}
+
+func graphCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(dir, f.config, f.overrides)
+	if err != nil {
+		fmt.Fprintln(stderr, "ginhotd:", err)
+		return 1
+	}
+	g, err := analysis.Load(ctx, analysis.Options{Dir: cfg.Dir, Targets: cfg.Targets, RestartGlobs: cfg.Restart, Tags: cfg.Tags, Env: cfg.BuildEnv})
+	if err != nil {
+		fmt.Fprintln(stderr, "ginhotd:", err)
+		return 1
+	}
+	if f.explain != "" {
+		fmt.Fprintln(stdout, g.Explain(absPath(f.explain)))
+		return 0
+	}
+	fmt.Fprintln(stdout, "targets:")
+	for _, t := range g.Targets() {
+		fmt.Fprintf(stdout, "  %s\t%s\n", t.Name, t.Path)
+	}
+	fmt.Fprintln(stdout, "watched roots:")
+	for _, r := range g.Roots() {
+		fmt.Fprintf(stdout, "  %s\n", r)
+	}
+	return 0
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}

@@ -1,0 +1,9 @@
+package msg
+
+import "testing"
+
+func TestText(t *testing.T) {
+	if Text == "" {
+		t.Fatal("empty")
+	}
+}

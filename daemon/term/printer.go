@@ -1,0 +1,153 @@
+package term
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fatih/color"
+
+	"github.com/ginhotd/ginhotd/daemon/session"
+)
+
+// Options configures a [Printer].
+type Options struct {
+	Out    io.Writer // status lines (text) or JSON events
+	Err    io.Writer // app output in JSON mode
+	JSON   bool      // one JSON object per event on Out
+	Color  bool      // colour the text format
+	Root   string    // file paths are shown relative to it
+	Prefix bool      // prefix app output with the target's name
+}
+
+// Printer is a [session.Notifier] for terminals.
+type Printer struct {
+	o  Options
+	mu sync.Mutex
+
+	dim, green, red, yellow, cyan, bold *color.Color
+}
+
+// New returns a Printer writing as o says.
+func New(o Options) *Printer {
+	p := &Printer{o: o}
+	mk := func(a ...color.Attribute) *color.Color {
+		c := color.New(a...)
+		if o.Color {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	p.dim, p.green, p.red = mk(color.Faint), mk(color.FgGreen), mk(color.FgRed)
+	p.yellow, p.cyan, p.bold = mk(color.FgYellow), mk(color.FgCyan), mk(color.Bold)
+	return p
+}
+
+// Notify prints e.
+func (p *Printer) Notify(e session.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.o.JSON {
+		if e.Kind == session.KindLog {
+			fmt.Fprintln(p.o.Err, p.logLine(e))
+			return
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			return
+		}
+		p.o.Out.Write(append(b, '\n'))
+		return
+	}
+	p.text(e)
+}
+
+func (p *Printer) logLine(e session.Event) string {
+	if p.o.Prefix {
+		return "[" + strings.TrimPrefix(e.Target, "./cmd/") + "] " + e.Line
+	}
+	return e.Line
+}
+
+func (p *Printer) text(e session.Event) {
+	w := p.o.Out
+	ts := p.dim.Sprint(e.Time.Format("15:04:05"))
+	line := func(c *color.Color, sym, format string, a ...any) {
+		fmt.Fprintf(w, "%s %s %s\n", ts, c.Sprint(sym), fmt.Sprintf(format, a...))
+	}
+	switch e.Kind {
+	case session.KindLog:
+		fmt.Fprintln(w, p.logLine(e))
+	case session.KindBuildStart:
+		line(p.cyan, "⟳", "building %s %s", p.bold.Sprint(e.Target), p.dim.Sprint("— "+e.Reason))
+	case session.KindBuildOK:
+		line(p.green, "✓", "built %s in %s", e.Target, ms(e.MS))
+	case session.KindBuildFail:
+		line(p.red, "✗", "build of %s failed in %s; the running version keeps serving", e.Target, ms(e.MS))
+		if len(e.Diagnostics) == 0 {
+			fmt.Fprintln(w, strings.TrimRight(e.Output, "\n"))
+		}
+		for _, d := range e.Diagnostics {
+			fmt.Fprintln(w, p.red.Sprint(p.position(d.File, d.Line, d.Col))+" "+d.Message)
+		}
+	case session.KindStart:
+		line(p.dim, "▶", "starting %s (pid %d)", e.Target, e.PID)
+	case session.KindReady:
+		line(p.green, "●", "%s ready, generation %d, pid %d (%s; %s after the change)", p.bold.Sprint(e.Target), e.Generation, e.PID, e.Reason, ms(e.MS))
+	case session.KindStop:
+		line(p.dim, "■", "stopped %s pid %d in %s", e.Target, e.PID, ms(e.MS))
+	case session.KindCrash:
+		line(p.red, "✗", "%s: %s", e.Target, e.Reason)
+		if e.Output != "" {
+			fmt.Fprintln(w, p.dim.Sprint(lastLines(e.Output, 15)))
+		}
+		for _, d := range e.Diagnostics {
+			fmt.Fprintln(w, p.red.Sprint(p.position(d.File, d.Line, d.Col))+" "+d.Message)
+		}
+	case session.KindSkip:
+		line(p.dim, "·", "%s", p.dim.Sprint(e.Reason))
+	case session.KindRestart:
+		line(p.cyan, "↻", "%s", e.Reason)
+	case session.KindWarn:
+		line(p.yellow, "!", "%s", e.Message)
+	case session.KindError:
+		line(p.red, "!", "%s", e.Message)
+	case session.KindStatus:
+		if e.Status != nil && len(e.Status.Targets) > 0 && e.Status.State == session.StateRunning {
+			for _, t := range e.Status.Targets {
+				if t.Generation == 1 && t.State == session.StateRunning {
+					line(p.green, "→", "%s serving at %s", t.Name, p.bold.Sprint(t.URL))
+				}
+			}
+		}
+	}
+}
+
+// position formats file:line:col relative to the root when inside it.
+func (p *Printer) position(file string, line, col int) string {
+	if rel, err := filepath.Rel(p.o.Root, file); err == nil && !strings.HasPrefix(rel, "..") && p.o.Root != "" {
+		file = rel
+	}
+	if col > 0 {
+		return fmt.Sprintf("%s:%d:%d:", file, line, col)
+	}
+	return fmt.Sprintf("%s:%d:", file, line)
+}
+
+func ms(n int64) string {
+	return (time.Duration(n) * time.Millisecond).String()
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
