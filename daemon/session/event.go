@@ -38,6 +38,9 @@ type Event struct {
 	PID    int       `json:"pid,omitempty"`
 	Reason string    `json:"reason,omitempty"` // why: the decision's reason, the exit status
 	Cause  string    `json:"cause,omitempty"`  // what set it off: see Cause
+	// DecisionUS is how long the decision for a change took (skip,
+	// restart, build_start), in microseconds.
+	DecisionUS int64 `json:"decision_us,omitempty"`
 	// Generation counts the versions of the target that became ready.
 	Generation int `json:"generation,omitempty"`
 	// Diagnostics: on build_fail the build's errors; on crash a start-up
