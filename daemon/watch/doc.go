@@ -1,0 +1,47 @@
+// Package watch is the room that turns file-system activity under the
+// workspace roots into coalesced change sets ([Batch]) for the session.
+//
+// # What it owns
+//
+// A [Watcher] owns one goroutine (plus the one inside fsnotify) and all of
+// its state: the set of watched directories, the ignore rules read from
+// .gitignore files, and a content hash for every visible file. Events from
+// fsnotify, paths handed in by the editor through [Watcher.Notify], and
+// polling scans all go through the same funnel: a path is marked as a
+// candidate, and when the quiet window ([Options.Debounce], capped by
+// [Options.MaxWait]) ends each candidate is compared with what the watcher
+// knew. Only paths that were created, removed, or whose content hash changed
+// are reported, so an editor's atomic save, a save seen both by the editor
+// and by fsnotify, or a save that did not change the bytes costs nothing
+// downstream. [Watcher.Close] stops the goroutine, waits for it, and closes
+// the channel returned by [Watcher.Batches].
+//
+// # What it must not do
+//
+// It makes no decision about what a change means (that is analysis), never
+// builds or runs anything, and imports no other ginhotd package. It never
+// follows directory symlinks and never descends into .git, node_modules,
+// vendor, hidden directories, [Options.IgnoreDirs], [Options.Exclude]
+// matches or paths ignored by .gitignore files. Editor temporary files (vim
+// swap files and its "4913" probe, backup files ending in "~", Emacs lock and
+// auto-save files, "*.tmp", JetBrains "___jb_tmp___" files) are never
+// reported.
+//
+// # Linux notes
+//
+// fsnotify uses inotify, which watches single directories, so the watcher
+// adds one watch per directory. The number of watches per user is limited by
+// fs.inotify.max_user_watches (often 8192 on older kernels; raise it with
+// "sysctl fs.inotify.max_user_watches=524288"). When adding a watch fails
+// with ENOSPC the watcher logs a warning through [Options.Logf], releases its
+// watches and falls back to polling every 500ms; [Watcher.Polling] then
+// reports true. The number of inotify instances is limited by
+// fs.inotify.max_user_instances; if no instance can be created the watcher
+// polls as well. If the kernel's event queue (fs.inotify.max_queued_events)
+// overflows, the watcher rescans the roots and reports what changed.
+//
+// inotify does not work on many network and container file systems (NFS,
+// Docker Desktop bind mounts on macOS and Windows); set [Options.Poll] there.
+// Polling compares size and modification time on every tick and hashes only
+// the files whose size or time moved.
+package watch
