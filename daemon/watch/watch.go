@@ -45,7 +45,9 @@ type Options struct {
 	// IgnoreDirs are absolute directories that are never watched, e.g. the
 	// daemon's own output directory.
 	IgnoreDirs []string
-	// Logf receives warnings such as the fallback to polling. It may be nil.
+	// Logf receives warnings such as the fallback to polling. It is called
+	// from New and from the watcher's goroutine, must not block, and may
+	// be nil.
 	Logf func(format string, args ...any)
 }
 
