@@ -1,0 +1,32 @@
+// Package run is the room that runs the user's app: the supervisor.
+//
+// It owns the app's processes: [Start] launches a built binary in its own
+// process group with a parent-death signal, reads its output line by line,
+// and [Process.Stop] stops it gracefully, then by force. Around that it has
+// the small probes a reload needs: [WaitListening], [WaitPortFree],
+// [ListeningPorts], a restart [Backoff], and [ParsePanic] to point a crash at
+// the line in the workspace that panicked.
+//
+// # Guarantees
+//
+//   - The app and everything it spawns share a process group. Stop signals
+//     the group, and when the app exits on its own what remains of its group
+//     is killed, so no grandchild keeps a port or the output pipes.
+//   - On Linux the app gets SIGKILL when the daemon dies, even by SIGKILL
+//     (PR_SET_PDEATHSIG). That signal is tied to the OS thread that forked,
+//     not to the process (golang/go#27505), so the goroutine that starts the
+//     app stays locked to its thread until the app has exited.
+//   - Output callbacks are finished before [Process.Exited] is closed.
+//
+// # Socket activation
+//
+// When [Spec.ExtraFiles] is set, the files become fds 3… of the app and it
+// gets LISTEN_FDS and LISTEN_PID as systemd passes them (sd_listen_fds(3)).
+// LISTEN_PID must be the app's own pid, unknown before the fork, so the app is
+// started through /bin/sh, which sets LISTEN_PID=$$ and execs the binary in
+// the same process.
+//
+// What run must not do: build, decide when to restart (that is the session's
+// policy; [Backoff] only computes delays), proxy requests, or import any
+// other ginhotd package. It is a leaf: stdlib and golang.org/x/sys/unix.
+package run

@@ -1,0 +1,110 @@
+package run
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ListeningPorts returns the TCP ports (IPv4 and IPv6, sorted, without
+// duplicates) on which the process pid or a member of the process group it
+// leads is listening. It reads the sockets from /proc/PID/fd and their state
+// from /proc/PID/net/tcp and tcp6. It is used to tell the user that the app
+// listens on, say, :8080 rather than on $PORT.
+func ListeningPorts(pid int) ([]int, error) {
+	inodes := map[string]bool{}
+	if err := addSockets(inodes, pid); err != nil {
+		return nil, fmt.Errorf("run: listening ports of %d: %w", pid, err)
+	}
+	for _, member := range groupMembers(pid) {
+		_ = addSockets(inodes, member) // best effort: members come and go
+	}
+	var ports []int
+	for _, name := range []string{"tcp", "tcp6"} {
+		found, err := listeners(filepath.Join("/proc", strconv.Itoa(pid), "net", name), inodes)
+		if err != nil && !os.IsNotExist(err) {
+			return nil, fmt.Errorf("run: listening ports of %d: %w", pid, err)
+		}
+		ports = append(ports, found...)
+	}
+	slices.Sort(ports)
+	return slices.Compact(ports), nil
+}
+
+// addSockets adds the inodes of the sockets open in process pid.
+func addSockets(inodes map[string]bool, pid int) error {
+	dir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		target, err := os.Readlink(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue // closed meanwhile
+		}
+		if inode, ok := strings.CutPrefix(target, "socket:["); ok {
+			inodes[strings.TrimSuffix(inode, "]")] = true
+		}
+	}
+	return nil
+}
+
+// groupMembers returns the processes other than pgid in process group pgid.
+func groupMembers(pgid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == pgid {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// "pid (comm) state ppid pgrp …"; comm may hold spaces and parens.
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// listeners returns the local ports of the sockets in LISTEN state (0A) of
+// a /proc/net/tcp{,6} table whose inode is in inodes.
+func listeners(table string, inodes map[string]bool) ([]int, error) {
+	f, err := os.Open(table)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var ports []int
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 10 || fields[3] != "0A" || !inodes[fields[9]] {
+			continue
+		}
+		_, hexPort, ok := strings.Cut(fields[1], ":")
+		if !ok {
+			continue
+		}
+		port, err := strconv.ParseUint(hexPort, 16, 16)
+		if err == nil {
+			ports = append(ports, int(port))
+		}
+	}
+	return ports, sc.Err()
+}

@@ -1,0 +1,316 @@
+package run
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Defaults applied by [Start] to zero fields of [Spec].
+const (
+	DefaultKillTimeout = 5 * time.Second
+	DefaultTailLines   = 200
+)
+
+const (
+	// maxLine is the longest output line passed on; longer lines are split.
+	maxLine = 64 * 1024
+	// drainTimeout bounds the wait for the output pipes to close once the
+	// app and its group are gone (a process that left the group may hold them).
+	drainTimeout = 2 * time.Second
+)
+
+// Spec describes an app process to start.
+type Spec struct {
+	Name string   // label used in errors, e.g. the target's import path
+	Path string   // the binary; a name without a slash is looked up in PATH
+	Args []string // arguments after the program name
+	Env  []string // appended to os.Environ(), from which LISTEN_* variables are removed
+	Dir  string   // working directory; "" = the daemon's
+
+	// Output, if not nil, is called with each line the app writes, without
+	// its line ending; stderr tells which stream. Calls are serialised, keep
+	// the order of each stream, and all happen before [Process.Exited] is
+	// closed. Output must not block for long: the app blocks on a full pipe.
+	Output func(line string, stderr bool)
+
+	// ExtraFiles are passed to the app as fds 3, 4, … with LISTEN_FDS and
+	// LISTEN_PID set for socket activation (see the package documentation).
+	ExtraFiles []*os.File
+
+	StopSignal  syscall.Signal // graceful stop signal; 0 = SIGTERM
+	KillTimeout time.Duration  // wait after StopSignal before SIGKILL; 0 = DefaultKillTimeout
+	TailLines   int            // output lines kept for [Process.Tail]; 0 = DefaultTailLines
+}
+
+// Process is a running (or exited) app started by [Start]. Its methods are
+// safe for concurrent use.
+type Process struct {
+	spec    Spec
+	pid     int
+	proc    *os.Process
+	exited  chan struct{} // closed by supervise when the app has exited and its output is drained
+	exitErr error         // written by supervise before exited is closed
+	readers sync.WaitGroup
+
+	mu     sync.Mutex // guards reaped; held while signalling so that a reaped pid is never signalled
+	reaped bool
+
+	outMu sync.Mutex // serialises Output calls; guards tail and head
+	tail  []string   // ring of the last TailLines lines
+	head  int        // index of the oldest line once tail is full
+
+	stopOnce     sync.Once
+	stopDeadline time.Time // when Stop escalates to SIGKILL; set once
+	stopErr      error     // error of sending StopSignal; set once
+}
+
+// Start starts the app described by spec and returns once it runs. The app is
+// the leader of a new process group; on Linux it is killed when the daemon
+// dies. It keeps running until it exits or [Process.Stop] is called.
+func Start(spec Spec) (*Process, error) {
+	if spec.StopSignal == 0 {
+		spec.StopSignal = syscall.SIGTERM
+	}
+	if spec.KillTimeout <= 0 {
+		spec.KillTimeout = DefaultKillTimeout
+	}
+	if spec.TailLines <= 0 {
+		spec.TailLines = DefaultTailLines
+	}
+	cmd, err := command(spec)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", spec.Name, err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", spec.Name, err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, fmt.Errorf("run %s: %w", spec.Name, err)
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+
+	p := &Process{spec: spec, exited: make(chan struct{})}
+	p.readers.Add(2)
+	go p.read(outR, false)
+	go p.read(errR, true)
+	started := make(chan error, 1)
+	go p.supervise(cmd, started, outR, errR)
+	err = <-started
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		p.readers.Wait()
+		return nil, fmt.Errorf("run %s: %w", spec.Name, err)
+	}
+	return p, nil
+}
+
+// command prepares the exec.Cmd for spec, through the activation shim when
+// spec passes files.
+func command(spec Spec) (*exec.Cmd, error) {
+	path, err := exec.LookPath(spec.Path)
+	if err != nil {
+		return nil, err
+	}
+	env := withoutListenVars(os.Environ())
+	env = append(env, spec.Env...)
+	args := spec.Args
+	if len(spec.ExtraFiles) > 0 {
+		if path, args, err = shim(path, args); err != nil {
+			return nil, err
+		}
+		env = append(env, "LISTEN_FDS="+strconv.Itoa(len(spec.ExtraFiles)))
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = env
+	cmd.Dir = spec.Dir
+	cmd.ExtraFiles = spec.ExtraFiles
+	cmd.SysProcAttr = sysProcAttr()
+	return cmd, nil
+}
+
+// withoutListenVars drops the socket-activation variables the daemon may
+// have been given itself: they describe the daemon's fds, not the app's.
+func withoutListenVars(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		switch name, _, _ := strings.Cut(kv, "="); name {
+		case "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// supervise starts cmd, reports the start error on started, and waits for
+// the app to exit. It runs on a goroutine locked to its OS thread for the
+// app's whole life, because the parent-death signal fires when the thread
+// that forked exits (golang/go#27505), and the Go runtime ends threads whose
+// locked goroutine exits.
+func (p *Process) supervise(cmd *exec.Cmd, started chan<- error, outR, errR *os.File) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := cmd.Start(); err != nil {
+		started <- err
+		return
+	}
+	p.pid, p.proc = cmd.Process.Pid, cmd.Process
+	started <- nil
+
+	// Once the app has exited, kill what it left in its group.
+	var err error
+	if waitExit(p.pid) {
+		// Exited, not reaped: the pid still names the group and cannot be
+		// reused, so signalling it is safe.
+		p.mu.Lock()
+		_ = signalGroup(p.proc, syscall.SIGKILL)
+		err = cmd.Wait()
+		p.reaped = true
+		p.mu.Unlock()
+	} else {
+		err = cmd.Wait()
+		p.mu.Lock()
+		p.reaped = true
+		p.mu.Unlock()
+		_ = signalGroup(p.proc, syscall.SIGKILL)
+	}
+
+	drained := make(chan struct{})
+	go func() {
+		p.readers.Wait()
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-time.After(drainTimeout):
+		// A process outside the group holds the pipes: stop reading.
+		outR.Close()
+		errR.Close()
+		<-drained
+	}
+	if err != nil {
+		p.exitErr = fmt.Errorf("run %s: %w", p.spec.Name, err)
+	}
+	close(p.exited)
+}
+
+// read passes the lines of one output stream to emit until the stream ends.
+func (p *Process) read(r *os.File, stderr bool) {
+	defer p.readers.Done()
+	defer r.Close()
+	br := bufio.NewReaderSize(r, maxLine)
+	var line []byte
+	for {
+		chunk, more, err := br.ReadLine()
+		if err != nil {
+			if len(line) > 0 {
+				p.emit(string(line), stderr)
+			}
+			return
+		}
+		line = append(line, chunk...)
+		if more && len(line) < maxLine {
+			continue
+		}
+		p.emit(string(line), stderr)
+		line = line[:0]
+	}
+}
+
+// emit records line in the tail and passes it to Output.
+func (p *Process) emit(line string, stderr bool) {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	if len(p.tail) < p.spec.TailLines {
+		p.tail = append(p.tail, line)
+	} else {
+		p.tail[p.head] = line
+		p.head = (p.head + 1) % len(p.tail)
+	}
+	if p.spec.Output != nil {
+		p.spec.Output(line, stderr)
+	}
+}
+
+// PID returns the app's process id, which is also its process group id.
+func (p *Process) PID() int { return p.pid }
+
+// Exited returns a channel that is closed when the app has exited, what it
+// left in its process group has been killed, and its output is drained.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// ExitErr returns how the app ended: nil for exit status 0, otherwise an
+// error wrapping the *exec.ExitError. It returns nil while the app runs.
+func (p *Process) ExitErr() error {
+	select {
+	case <-p.exited:
+		return p.exitErr
+	default:
+		return nil
+	}
+}
+
+// Tail returns the last output lines, stdout and stderr interleaved in the
+// order they were read.
+func (p *Process) Tail() []string {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	out := make([]string, 0, len(p.tail))
+	out = append(out, p.tail[p.head:]...)
+	return append(out, p.tail[:p.head]...)
+}
+
+// Stop stops the app: it sends StopSignal to the process group, waits up to
+// KillTimeout for the app to exit, then SIGKILLs the group. It returns once
+// the app has exited and its output is drained. Stop may be called any
+// number of times, concurrently: all calls share the first call's deadline.
+// The error reports a signal that could not be sent; [Process.ExitErr] tells
+// how the app ended.
+func (p *Process) Stop() error {
+	p.stopOnce.Do(func() {
+		p.stopDeadline = time.Now().Add(p.spec.KillTimeout)
+		if err := p.signal(p.spec.StopSignal); err != nil {
+			p.stopErr = fmt.Errorf("run %s: stop: %w", p.spec.Name, err)
+		}
+	})
+	t := time.NewTimer(time.Until(p.stopDeadline))
+	defer t.Stop()
+	select {
+	case <-p.exited:
+		return p.stopErr
+	case <-t.C:
+	}
+	if err := p.signal(syscall.SIGKILL); err != nil {
+		return fmt.Errorf("run %s: kill: %w", p.spec.Name, err)
+	}
+	<-p.exited
+	return p.stopErr
+}
+
+// signal sends sig to the app's process group unless the app is reaped.
+func (p *Process) signal(sig syscall.Signal) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reaped {
+		return nil
+	}
+	err := signalGroup(p.proc, sig)
+	if errors.Is(err, os.ErrProcessDone) {
+		return nil
+	}
+	return err
+}

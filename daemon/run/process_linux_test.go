@@ -1,0 +1,134 @@
+package run
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// gone reports whether process pid no longer runs: it does not exist or is
+// a zombie nobody reaped yet.
+func gone(pid int) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return true
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(f) == 0 || f[0] == "Z" || f[0] == "X"
+}
+
+func TestListeningPorts(t *testing.T) {
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	p, _ := startFake(t, "serve", Spec{Env: []string{"PORT=" + port}})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := WaitListening(ctx, addr); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ListeningPorts(p.PID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := strconv.Atoi(port)
+	if !slices.Equal(got, []int{want}) {
+		t.Errorf("ListeningPorts = %v; want [%d]", got, want)
+	}
+	if _, err := ListeningPorts(1 << 30); err == nil {
+		t.Error("ListeningPorts of a missing pid: want an error")
+	}
+}
+
+func TestStopKillsGrandchild(t *testing.T) {
+	p, c := startFake(t, "spawn", Spec{KillTimeout: 10 * time.Second})
+	grandchild, err := strconv.Atoi(c.waitFor(t, p, "grandchild "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(grandchild, syscall.SIGKILL) })
+	c.waitFor(t, p, "ready ") // the grandchild ignores SIGTERM from now on
+
+	start := time.Now()
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Stop took %v; the app itself exits on SIGTERM", d)
+	}
+	eventually(t, 2*time.Second, "the grandchild to die with the group", func() bool { return gone(grandchild) })
+}
+
+// TestAppDiesWithSupervisor runs the test binary as a supervisor that starts
+// an app, SIGKILLs the supervisor and expects the parent-death signal to
+// take the app with it.
+func TestAppDiesWithSupervisor(t *testing.T) {
+	sup := exec.Command(os.Args[0])
+	sup.Env = append(os.Environ(), fakeEnv+"=supervisor")
+	sup.Stderr = os.Stderr
+	out, err := sup.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sup.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sup.Process.Kill()
+		sup.Wait()
+	})
+	app, err := strconv.Atoi(strings.TrimPrefix(readLine(t, out, 10*time.Second), "app "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(app, syscall.SIGKILL) })
+	if gone(app) {
+		t.Fatal("app not running before the supervisor is killed")
+	}
+	if err := sup.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	sup.Wait()
+	eventually(t, 5*time.Second, "the app to die with its supervisor", func() bool { return gone(app) })
+}
+
+// TestThreadExitDoesNotKillApp ends many OS threads of the daemon (a
+// goroutine that exits while locked to its thread ends the thread) and
+// checks that the app, whose parent-death signal is tied to the forking
+// thread, survives (golang/go#27505).
+func TestThreadExitDoesNotKillApp(t *testing.T) {
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	p, _ := startFake(t, "serve", Spec{Env: []string{"PORT=" + port}})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := WaitListening(ctx, addr); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+			time.Sleep(time.Millisecond)
+		})
+	}
+	wg.Wait()
+	select {
+	case <-p.Exited():
+		t.Fatalf("app exited after daemon threads ended: %v", p.ExitErr())
+	case <-time.After(200 * time.Millisecond):
+	}
+	if got := get(t, addr); got != strconv.Itoa(p.PID()) {
+		t.Errorf("GET /pid = %q; want %d", got, p.PID())
+	}
+}
