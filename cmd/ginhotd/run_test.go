@@ -16,8 +16,9 @@ import (
 	"time"
 )
 
-// binary is the ginhotd binary built once by TestMain.
-var binary string
+// binary is the ginhotd binary built once by TestMain; gocache is the
+// user's Go build cache, kept when tests move XDG_CACHE_HOME to a temp dir.
+var binary, gocache string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ginhotd-test")
@@ -29,6 +30,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building ginhotd: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	out, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "go env GOCACHE: %v\n", err)
+		os.Exit(1)
+	}
+	gocache = strings.TrimSpace(string(out))
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -99,7 +106,7 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 	d := &daemon{t: t, dir: copyFixture(t, "app"), more: make(chan struct{}, 1)}
 	args = append([]string{"run", "--log-format", "json", "--addr", "127.0.0.1:0", "--kill-timeout", "2s"}, args...)
 	d.cmd = exec.Command(binary, append(args, d.dir)...)
-	d.cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
+	d.cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir(), "GOCACHE="+gocache)
 	stdout, err := d.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -332,7 +339,7 @@ func TestRunBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command(binary, tc.args...)
-			cmd.Env = append(append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir()), tc.env...)
+			cmd.Env = append(append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir(), "GOCACHE="+gocache), tc.env...)
 			out, err := cmd.CombinedOutput()
 			if err == nil {
 				t.Fatalf("exit 0, want an error; output:\n%s", out)

@@ -62,9 +62,9 @@ type request struct {
 // New returns a session for cfg that reports to n. Nothing starts before Run.
 func New(cfg config.Config, n Notifier) *Session {
 	return &Session{
-		cfg:   cfg,
-		n:     n,
-		calls: make(chan func()),
+		cfg:      cfg,
+		n:        n,
+		calls:    make(chan func()),
 		reqs:     make(chan request),
 		stopping: make(chan struct{}),
 	}
@@ -181,6 +181,9 @@ func (s *Session) close() {
 	}
 	s.procs.Wait()
 	for _, t := range s.targets {
+		if t.proxy != nil {
+			t.proxy.Close()
+		}
 		if t.srv != nil {
 			_ = t.srv.Close()
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ type target struct {
 	addr  string // public address: the proxy's, the shared socket's or the app's own
 	url   string
 	proxy *proxy.Proxy // proxy mode only
-	srv   interface{ Close() error }
+	srv   *http.Server
 	sock  *os.File // socket-activation mode only
 
 	state   State
@@ -38,10 +39,10 @@ type target struct {
 	cancelBuild context.CancelFunc
 
 	startID  int
-	lastGood string              // binary of the version that last became ready
-	cur      *run.Process        // the version serving
+	lastGood string                // binary of the version that last became ready
+	cur      *run.Process          // the version serving
 	procs    map[*run.Process]bool // every process of this target still alive
-	stopped  bool                // the user asked for stop
+	stopped  bool                  // the user asked for stop
 	backoff  run.Backoff
 
 	buildDiags []build.Diagnostic
