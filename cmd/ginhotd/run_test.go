@@ -46,6 +46,7 @@ type event struct {
 	Event       string `json:"event"`
 	Target      string `json:"target"`
 	PID         int    `json:"pid"`
+	MS          int64  `json:"ms"`
 	Reason      string `json:"reason"`
 	Generation  int    `json:"generation"`
 	Diagnostics []struct {
@@ -103,7 +104,14 @@ func copyFixture(t *testing.T, name string) string {
 // first version serves.
 func startDaemon(t *testing.T, args ...string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, dir: copyFixture(t, "app"), more: make(chan struct{}, 1)}
+	return startDaemonIn(t, copyFixture(t, "app"), args...)
+}
+
+// startDaemonIn runs ginhotd on dir and waits until the first version
+// serves.
+func startDaemonIn(t *testing.T, dir string, args ...string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, dir: dir, more: make(chan struct{}, 1)}
 	args = append([]string{"run", "--log-format", "json", "--addr", "127.0.0.1:0", "--kill-timeout", "2s"}, args...)
 	d.cmd = exec.Command(binary, append(args, d.dir)...)
 	d.cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir(), "GOCACHE="+gocache)

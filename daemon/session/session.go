@@ -436,6 +436,15 @@ func (s *Session) Explain(path string) (Explanation, error) {
 // listen claims the public address of t according to the mode.
 func (s *Session) listen(t *target, addr string) error {
 	if !s.cfg.Proxy && !s.cfg.SocketActivation {
+		// The app binds the address itself; port 0 means any free port,
+		// chosen now so that every version gets the same one.
+		if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
+			p, err := freePort()
+			if err != nil {
+				return err
+			}
+			addr = net.JoinHostPort(host, p)
+		}
 		t.addr = addr
 		t.url = "http://" + addr
 		return nil

@@ -308,13 +308,28 @@ func (s *Session) onReady(t *target, id int, p *run.Process, bin, port string, s
 	if t.proxy != nil {
 		oldBackend = t.proxy.Switch(net.JoinHostPort("127.0.0.1", port))
 	}
-	s.emit(Event{Kind: KindReady, Target: t.t.Name, PID: p.PID(), Generation: t.gen, MS: time.Since(changeAt).Milliseconds(),
-		Reason: fmt.Sprintf("started in %dms", time.Since(start).Milliseconds())})
+	ready := Event{Kind: KindReady, Target: t.t.Name, PID: p.PID(), Generation: t.gen, MS: time.Since(changeAt).Milliseconds(),
+		Reason: fmt.Sprintf("started in %dms", time.Since(start).Milliseconds())}
 	go func() {
 		<-p.Exited()
 		s.post(func() { s.onExit(t, p) })
 	}()
-	if old != nil && old != p {
+	switch {
+	case old == nil || old == p:
+		s.emit(ready)
+	case t.sock != nil:
+		// Both versions accept on the shared socket: the new one serves
+		// alone only once the old one has stopped.
+		delete(t.procs, old)
+		s.procs.Add(1)
+		go func() {
+			defer s.procs.Done()
+			s.stopAndReport(t, old)
+			ready.MS = time.Since(changeAt).Milliseconds()
+			s.emit(ready)
+		}()
+	default:
+		s.emit(ready)
 		s.drainAndStop(t, old, oldBackend)
 	}
 }

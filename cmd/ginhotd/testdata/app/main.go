@@ -1,10 +1,16 @@
 // Command app is a plain net/http fixture that imports (a stand-in for) Gin.
+// It listens on $PORT, or on fd 3 when started with LISTEN_FDS=1 (socket
+// activation), and shuts down gracefully on SIGTERM unless IGNORE_TERM is set.
 package main
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"example.com/app/msg"
 	"github.com/gin-gonic/gin"
@@ -15,17 +21,43 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, msg.Text)
 	})
-	http.HandleFunc("/pid", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/pid", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, os.Getpid())
 	})
-	http.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
 		w.Write(page)
 	})
-	fmt.Println("listening, mode", gin.Mode())
-	if err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+	ln, err := listener()
+	if err != nil {
 		panic(err)
 	}
+	srv := &http.Server{Handler: mux}
+	drained := make(chan struct{})
+	if os.Getenv("IGNORE_TERM") != "" {
+		signal.Ignore(syscall.SIGTERM)
+	} else {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		defer stop()
+		go func() {
+			<-ctx.Done()
+			srv.Shutdown(context.Background())
+			close(drained)
+		}()
+	}
+	fmt.Println("listening on", ln.Addr(), "mode", gin.Mode())
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		panic(err)
+	}
+	<-drained
+}
+
+func listener() (net.Listener, error) {
+	if os.Getenv("LISTEN_FDS") == "1" {
+		return net.FileListener(os.NewFile(3, "socket"))
+	}
+	return net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
 }

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// load sends GET / at about rate requests per second from a few workers
+// until stop is closed, and counts failures (errors and non-200 answers).
+func load(url string, rate int, stop <-chan struct{}) (total, failed *atomic.Int64, wait func()) {
+	total, failed = new(atomic.Int64), new(atomic.Int64)
+	var wg sync.WaitGroup
+	const workers = 4
+	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tick := time.NewTicker(time.Second * workers / time.Duration(rate))
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				total.Add(1)
+				resp, err := c.Get(url + "/")
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	return total, failed, wg.Wait
+}
+
+// reloadUnderLoad makes three reachable edits while a steady load runs and
+// asserts that no request failed and every edit was served.
+func reloadUnderLoad(t *testing.T, d *daemon) {
+	stop := make(chan struct{})
+	total, failed, wait := load(d.url, 200, stop)
+	stopped := false
+	defer func() {
+		if !stopped {
+			close(stop)
+			wait()
+		}
+	}()
+	time.Sleep(500 * time.Millisecond) // some load before the first reload
+	for i := 2; i <= 4; i++ {
+		m := d.mark()
+		v := fmt.Sprintf("v%d", i)
+		d.write("msg/msg.go", msgSource(v))
+		d.awaitAfter(m, "ready for "+v, 60*time.Second, func(e event) bool { return e.Event == "ready" })
+		if got := d.get("/"); got != v {
+			t.Fatalf("after edit %s GET / = %q", v, got)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	wait()
+	stopped = true
+	t.Logf("%d of %d requests failed across 3 reloads", failed.Load(), total.Load())
+	if total.Load() < 100 {
+		t.Fatalf("only %d requests sent", total.Load())
+	}
+	if failed.Load() != 0 {
+		t.Fatalf("%d of %d requests failed across reloads", failed.Load(), total.Load())
+	}
+}
+
+func TestReloadUnderLoadDropsNothing(t *testing.T) {
+	reloadUnderLoad(t, startDaemon(t))
+}
+
+func TestSocketActivationReloadDropsNothing(t *testing.T) {
+	reloadUnderLoad(t, startDaemon(t, "--socket-activation"))
+}
+
+func TestNoProxyReloadsAndFreesThePort(t *testing.T) {
+	d := startDaemon(t, "--no-proxy")
+	pid := d.get("/pid")
+	m := d.mark()
+	d.write("msg/msg.go", msgSource("v2"))
+	d.awaitAfter(m, "ready after edit", 60*time.Second, func(e event) bool { return e.Event == "ready" })
+	if got := d.get("/"); got != "v2" {
+		t.Fatalf("GET / = %q, want v2", got)
+	}
+	if d.get("/pid") == pid {
+		t.Fatal("PID did not change")
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.cmd.Wait()
+	ln, err := net.Listen("tcp", d.url[len("http://"):])
+	if err != nil {
+		t.Fatalf("the app's port is still taken after ginhotd ended: %v", err)
+	}
+	ln.Close()
+}
+
+func TestStartupPanicKeepsOldVersion(t *testing.T) {
+	d := startDaemon(t)
+	pid := d.get("/pid")
+	m := d.mark()
+	d.write("msg/msg.go", "package msg\n\n// Text is served on /.\nvar Text = boom()\n\nfunc boom() string {\n\tpanic(\"bad config\")\n}\n")
+	e := d.awaitAfter(m, "crash at start-up", 60*time.Second, func(e event) bool { return e.Event == "crash" })
+	if len(e.Diagnostics) == 0 {
+		t.Fatalf("crash without a diagnostic: %+v", e)
+	}
+	dg := e.Diagnostics[0]
+	if dg.File != filepath.Join(d.dir, "msg", "msg.go") || dg.Line != 7 {
+		t.Fatalf("panic diagnostic at %s:%d, want msg/msg.go:7 (%s)", dg.File, dg.Line, dg.Message)
+	}
+	if got := d.get("/pid"); got != pid {
+		t.Fatalf("PID changed from %s to %s after a start-up panic", pid, got)
+	}
+	if got := d.get("/"); got != "v1" {
+		t.Fatalf("GET / = %q, want the old v1", got)
+	}
+}
+
+func TestAppIgnoringSIGTERMIsKilled(t *testing.T) {
+	dir := copyFixture(t, "app")
+	if err := os.WriteFile(filepath.Join(dir, "ginhot.toml"), []byte("env = [\"IGNORE_TERM=1\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d2 := startDaemonIn(t, dir, "--kill-timeout", "500ms")
+	var pid int
+	fmt.Sscan(d2.get("/pid"), &pid)
+	m := d2.mark()
+	d2.write("msg/msg.go", msgSource("v2"))
+	e := d2.awaitAfter(m, "stop of the old version", 60*time.Second, func(e event) bool { return e.Event == "stop" && e.PID == pid })
+	if e.MS < 400 {
+		t.Fatalf("the old version stopped after %dms, before the kill timeout: did it ignore SIGTERM?", e.MS)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		t.Fatalf("pid %d survived SIGKILL", pid)
+	}
+}
