@@ -59,7 +59,7 @@ type Result struct {
 	Target   string        // the import path or ./dir built
 	Binary   string        // the produced executable when OK; "" otherwise
 	OK       bool          // the go command succeeded
-	Diags    []Diagnostic  // the problems found; empty when OK; never empty when not OK
+	Diags    []Diagnostic  // the problems found, by file and position; empty when OK; never empty when not OK
 	Output   string        // the go command's human-readable output (as without -json)
 	Duration time.Duration // wall time of the go command
 }

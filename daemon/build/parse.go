@@ -1,9 +1,11 @@
 package build
 
 import (
+	"cmp"
 	"encoding/json"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -44,7 +46,8 @@ type parser struct {
 
 // parse reads the interleaved JSON build events and plain text printed by
 // `go build -json` run in dir. It returns the output as `go build` without
-// -json would have printed it, and the diagnostics found in it.
+// -json would have printed it, and the diagnostics found in it, sorted by
+// file and position (those without a file first, in the order printed).
 func parse(out, dir string) (string, []Diagnostic) {
 	p := &parser{dir: dir, last: map[string]int{}}
 	for line := range strings.Lines(out) {
@@ -67,6 +70,10 @@ func parse(out, dir string) (string, []Diagnostic) {
 		}
 		p.line(p.plain, line)
 	}
+	// Packages compile in parallel, so their messages come in any order.
+	slices.SortStableFunc(p.diags, func(a, b Diagnostic) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
 	return p.text.String(), p.diags
 }
 
