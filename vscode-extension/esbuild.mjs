@@ -24,7 +24,7 @@ const extension = {
 const testFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => `${dir}/${f}`);
 
 const tests = {
-  entryPoints: [...testFiles('test/unit'), ...testFiles('test/integration')],
+  entryPoints: [...testFiles('test/unit'), ...testFiles('test/integration'), ...testFiles('test/package')],
   outdir: 'out/test',
   outbase: 'test',
   bundle: true,
