@@ -129,6 +129,9 @@ func (s *Session) open(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Join(s.cacheDir, "bin"), 0o755); err != nil {
 		return fmt.Errorf("session: cache dir: %w", err)
 	}
+	if err := build.Prune(filepath.Join(s.cacheDir, "bin")); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
 	if s.logFile, err = os.Create(filepath.Join(s.cacheDir, "app.log")); err != nil {
 		return fmt.Errorf("session: log file: %w", err)
 	}

@@ -294,6 +294,9 @@ func (s *Session) onReady(t *target, id int, p *run.Process, bin, port string, s
 	}
 	old := t.cur
 	t.cur = p
+	if t.lastGood != "" && t.lastGood != bin {
+		_ = os.Remove(t.lastGood) // the running process keeps its inode
+	}
 	t.lastGood = bin
 	t.gen++
 	t.pid = p.PID()
@@ -355,6 +358,9 @@ func (s *Session) onStartFailed(t *target, id int, p *run.Process, bin, reason s
 	if p != nil {
 		tail = p.Tail()
 		s.retire(t, p)
+	}
+	if bin != t.lastGood {
+		_ = os.Remove(bin)
 	}
 	if id != t.startID {
 		return
