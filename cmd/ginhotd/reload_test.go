@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -151,5 +152,47 @@ func TestAppIgnoringSIGTERMIsKilled(t *testing.T) {
 	}
 	if syscall.Kill(pid, 0) == nil {
 		t.Fatalf("pid %d survived SIGKILL", pid)
+	}
+}
+
+func TestCrashedAppIsRestartedAndRequestsAreHeld(t *testing.T) {
+	d := startDaemon(t)
+	var pid int
+	fmt.Sscan(d.get("/pid"), &pid)
+	m := d.mark()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	// Served by the restarted version: held by the proxy, not refused.
+	if got := d.get("/pid"); got == fmt.Sprint(pid) {
+		t.Fatalf("still served by the killed pid %d", pid)
+	}
+	d.awaitAfter(m, "crash event", 10*time.Second, func(e event) bool { return e.Event == "crash" })
+	for _, e := range d.since(m) {
+		if e.Event == "build_start" {
+			t.Fatal("a crash restart must reuse the last good binary, not build")
+		}
+	}
+}
+
+func TestAppExitingAtStartIsShownAndBackedOff(t *testing.T) {
+	dir := copyFixture(t, "app")
+	if err := os.WriteFile(filepath.Join(dir, "ginhot.toml"), []byte("env = [\"EXIT_AT_START=1\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := launch(t, dir)
+	e := d.await("crash at start", 60*time.Second, func(e event) bool { return e.Event == "crash" })
+	if !strings.Contains(e.Output, "DATABASE_URL is not set") {
+		t.Fatalf("crash event does not carry the app's output: %+v", e)
+	}
+	d.await("third retry", 30*time.Second, func(e event) bool { return e.Event == "restart" && strings.Contains(e.Reason, "800ms") })
+	var delays []string
+	for _, e := range d.since(0) {
+		if e.Event == "restart" {
+			delays = append(delays, e.Reason)
+		}
+	}
+	if delays[0] == delays[1] || delays[1] == delays[2] {
+		t.Fatalf("retry delays do not back off: %q", delays)
 	}
 }

@@ -48,6 +48,7 @@ type event struct {
 	PID         int    `json:"pid"`
 	MS          int64  `json:"ms"`
 	Reason      string `json:"reason"`
+	Output      string `json:"output"`
 	Generation  int    `json:"generation"`
 	Diagnostics []struct {
 		File    string
@@ -111,6 +112,21 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 // serves.
 func startDaemonIn(t *testing.T, dir string, args ...string) *daemon {
 	t.Helper()
+	d := launch(t, dir, args...)
+	ready := d.await("first version ready", 60*time.Second, func(e event) bool { return e.Event == "ready" })
+	st := d.await("status with URL", 5*time.Second, func(e event) bool {
+		return e.Status != nil && len(e.Status.Targets) > 0 && e.Status.Targets[0].URL != ""
+	})
+	d.url = st.Status.Targets[0].URL
+	if ready.PID == 0 {
+		t.Fatal("ready event without PID")
+	}
+	return d
+}
+
+// launch starts ginhotd on dir and collects its events.
+func launch(t *testing.T, dir string, args ...string) *daemon {
+	t.Helper()
 	d := &daemon{t: t, dir: dir, more: make(chan struct{}, 1)}
 	args = append([]string{"run", "--log-format", "json", "--addr", "127.0.0.1:0", "--kill-timeout", "2s"}, args...)
 	d.cmd = exec.Command(binary, append(args, d.dir)...)
@@ -135,14 +151,6 @@ func startDaemonIn(t *testing.T, dir string, args ...string) *daemon {
 		}
 	})
 	go d.read(stdout)
-	ready := d.await("first version ready", 60*time.Second, func(e event) bool { return e.Event == "ready" })
-	st := d.await("status with URL", 5*time.Second, func(e event) bool {
-		return e.Status != nil && len(e.Status.Targets) > 0 && e.Status.Targets[0].URL != ""
-	})
-	d.url = st.Status.Targets[0].URL
-	if ready.PID == 0 {
-		t.Fatal("ready event without PID")
-	}
 	return d
 }
 
@@ -356,5 +364,26 @@ func TestRunBadInput(t *testing.T) {
 				t.Fatalf("output does not mention %q:\n%s", tc.want, out)
 			}
 		})
+	}
+}
+
+func TestGraphExplain(t *testing.T) {
+	dir := copyFixture(t, "app")
+	tests := []struct{ path, want string }{
+		{"msg/msg.go", "rebuild .: . → ./msg (msg/msg.go changed)"},
+		{"unused/unused.go", "none"},
+		{"msg/msg_test.go", "none"},
+		{"templates/page.tmpl", "restart"},
+	}
+	for _, tc := range tests {
+		cmd := exec.Command(binary, "graph", "--explain", filepath.Join(dir, tc.path), dir)
+		cmd.Env = append(os.Environ(), "GOCACHE="+gocache)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("graph --explain %s: %v\n%s", tc.path, err, out)
+		}
+		if !strings.HasPrefix(string(out), tc.want) {
+			t.Errorf("graph --explain %s = %q, want prefix %q", tc.path, out, tc.want)
+		}
 	}
 }

@@ -288,6 +288,9 @@ func containsPort(ports []int, port string) bool {
 
 // onReady makes p the serving version of t.
 func (s *Session) onReady(t *target, id int, p *run.Process, bin, port string, start, changeAt time.Time) {
+	if changeAt.IsZero() {
+		changeAt = start
+	}
 	if id != t.startID || s.base.Err() != nil {
 		s.retire(t, p) // a newer start superseded this one
 		return
@@ -359,10 +362,10 @@ func (s *Session) onStartFailed(t *target, id int, p *run.Process, bin, reason s
 		tail = p.Tail()
 		s.retire(t, p)
 	}
-	if bin != t.lastGood {
-		_ = os.Remove(bin)
-	}
 	if id != t.startID {
+		if bin != t.lastGood {
+			_ = os.Remove(bin)
+		}
 		return
 	}
 	t.err = reason
@@ -379,19 +382,41 @@ func (s *Session) onStartFailed(t *target, id int, p *run.Process, bin, reason s
 	if t.proxy != nil {
 		t.proxy.Fail(reason + "\n" + ev.Output)
 	}
-	if t.cur == nil {
-		t.pid = 0
-		t.state = StateCrashed
-		if t.proxy != nil {
-			t.proxy.Hold(reason)
+	if t.cur != nil {
+		// The old version keeps serving; the broken one is dropped.
+		if bin != t.lastGood {
+			_ = os.Remove(bin)
 		}
-		if bin != t.lastGood && t.lastGood != "" {
-			s.startVersion(t, t.lastGood, CauseCrash)
-		}
+		t.pid = t.cur.PID()
+		t.state = StateFailed
 		return
 	}
-	t.pid = t.cur.PID()
-	t.state = StateFailed
+	t.pid = 0
+	t.state = StateCrashed
+	if t.proxy != nil {
+		t.proxy.Hold(reason)
+	}
+	if t.lastGood != "" && bin != t.lastGood {
+		_ = os.Remove(bin)
+		s.startVersion(t, t.lastGood, CauseCrash)
+		return
+	}
+	s.retryLater(t, bin)
+}
+
+// retryLater starts bin again after the target's backoff delay, unless
+// something newer happened to t meanwhile.
+func (s *Session) retryLater(t *target, bin string) {
+	d := t.backoff.Next()
+	s.emit(Event{Kind: KindRestart, Target: t.t.Name, Reason: fmt.Sprintf("starting again in %s", d), Cause: CauseCrash.String()})
+	id := t.startID
+	time.AfterFunc(d, func() {
+		s.post(func() {
+			if id == t.startID && t.cur == nil && !t.stopped {
+				s.startVersion(t, bin, CauseCrash)
+			}
+		})
+	})
 }
 
 // onExit handles the exit of a process that was serving.
@@ -415,16 +440,7 @@ func (s *Session) onExit(t *target, p *run.Process) {
 	if t.stopped || t.lastGood == "" {
 		return
 	}
-	d := t.backoff.Next()
-	s.emit(Event{Kind: KindRestart, Target: t.t.Name, Reason: fmt.Sprintf("restarting the last good version in %s", d), Cause: CauseCrash.String()})
-	id := t.startID
-	time.AfterFunc(d, func() {
-		s.post(func() {
-			if id == t.startID && t.cur == nil && !t.stopped {
-				s.startVersion(t, t.lastGood, CauseCrash)
-			}
-		})
-	})
+	s.retryLater(t, t.lastGood)
 }
 
 // retire stops p in the background; its exit is not a crash.

@@ -1,6 +1,7 @@
 // Command app is a plain net/http fixture that imports (a stand-in for) Gin.
 // It listens on $PORT, or on fd 3 when started with LISTEN_FDS=1 (socket
 // activation), and shuts down gracefully on SIGTERM unless IGNORE_TERM is set.
+// With EXIT_AT_START set it exits at once, as a misconfigured app does.
 package main
 
 import (
@@ -17,6 +18,10 @@ import (
 )
 
 func main() {
+	if os.Getenv("EXIT_AT_START") != "" {
+		fmt.Println("DATABASE_URL is not set")
+		os.Exit(2)
+	}
 	page, err := os.ReadFile("templates/page.tmpl")
 	if err != nil {
 		panic(err)
@@ -31,6 +36,7 @@ func main() {
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
 		w.Write(page)
 	})
+
 	ln, err := listener()
 	if err != nil {
 		panic(err)

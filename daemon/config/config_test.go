@@ -1,0 +1,131 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func write(t *testing.T, dir, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDefaultsWithoutFile(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Load(dir, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Default()
+	want.Dir = dir
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Fatalf("Load without a file (-want +got):\n%s", diff)
+	}
+}
+
+func TestFileThenOverrides(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, FileName, `addr = "127.0.0.1:9000"
+targets = ["./cmd/api"]
+debounce = "20ms"
+proxy = false
+tags = ["dev"]
+kill_timeout = "2s"
+`)
+	c, err := Load(dir, "", map[string]any{"addr": "127.0.0.1:9100", "live_reload": false, "debounce": "5ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9100" || c.LiveReload || c.Debounce.D() != 5*time.Millisecond {
+		t.Errorf("overrides not applied: %+v", c)
+	}
+	if c.Proxy || c.KillTimeout.D() != 2*time.Second || c.Targets[0] != "./cmd/api" || c.Tags[0] != "dev" {
+		t.Errorf("file not applied: %+v", c)
+	}
+	if c.File != filepath.Join(dir, FileName) {
+		t.Errorf("File = %q", c.File)
+	}
+}
+
+func TestStrictErrorsNameKeyAndLine(t *testing.T) {
+	tests := []struct {
+		name, file string
+		overrides  map[string]any
+		want       string
+	}{
+		{"unknown key", "addr = \"x:1\"\n\nadr = \"y\"\n", nil, `ginhot.toml:3: unknown key "adr"`},
+		{"wrong type", "addr = \"x:1\"\nproxy = \"yes\"\n", nil, `ginhot.toml:2: key "proxy"`},
+		{"bad duration", "debounce = \"soon\"\n", nil, `ginhot.toml:1`},
+		{"syntax", "addr = \n", nil, `ginhot.toml:1`},
+		{"unknown override", "", map[string]any{"bogus": 1}, `unknown key "bogus"`},
+		{"bad diagnostics", "diagnostics = \"some\"\n", nil, `diagnostics must be "all" or "complement"`},
+		{"bad signal", "stop_signal = \"SIGFOO\"\n", nil, `stop_signal "SIGFOO"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, FileName, tc.file)
+			_, err := Load(dir, "", tc.overrides)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestExplicitMissingFileIsAnError(t *testing.T) {
+	if _, err := Load(t.TempDir(), "/nonexistent/ginhot.toml", nil); err == nil {
+		t.Fatal("a missing --config file must be an error")
+	}
+}
+
+func TestAirFallback(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, ".air.toml", `root = "."
+tmp_dir = "tmp"
+
+[build]
+cmd = "go build -o ./tmp/main ."
+bin = "./tmp/main"
+args_bin = ["-v"]
+exclude_dir = ["assets", "tmp/"]
+delay = 1000
+kill_delay = "500ms"
+
+[color]
+main = "magenta"
+`)
+	c, err := Load(dir, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.File != filepath.Join(dir, ".air.toml") {
+		t.Fatalf("File = %q, want .air.toml", c.File)
+	}
+	if diff := cmp.Diff([]string{"assets/**", "tmp/**"}, c.Exclude); diff != "" {
+		t.Errorf("Exclude (-want +got):\n%s", diff)
+	}
+	if c.Debounce.D() != time.Second || c.KillTimeout.D() != 500*time.Millisecond || c.Args[0] != "-v" {
+		t.Errorf("air keys not mapped: %+v", c)
+	}
+}
+
+func TestGinhotTomlWinsOverAir(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, ".air.toml", "[build]\ndelay = 900\n")
+	write(t, dir, FileName, "debounce = \"10ms\"\n")
+	c, err := Load(dir, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Debounce.D() != 10*time.Millisecond {
+		t.Fatalf("Debounce = %v, want ginhot.toml's 10ms", c.Debounce.D())
+	}
+}
