@@ -1,0 +1,452 @@
+-- ginhot: Neovim client for ginhotd, the reload daemon for Gin apps.
+--
+-- A thin client: it starts (or reuses) one `ginhotd --stdio` per module or
+-- workspace root, lets Neovim's LSP client show build errors through
+-- vim.diagnostic, keeps the last ginhot/status for the statusline, collects
+-- the app output (window/logMessage) for :GinHotLog, and maps the daemon's
+-- workspace/executeCommand commands to functions. Every decision (what to
+-- rebuild, when to restart) stays in the daemon.
+--
+-- Runs on Neovim 0.7 (vim.lsp.start_client + buf_attach_client), 0.8-0.10
+-- (vim.lsp.start) and 0.11+ (vim.lsp.config + vim.lsp.enable), chosen at
+-- run time. See :help ginhot.
+local M = {}
+
+local defaults = {
+  cmd = { 'ginhotd', '--stdio' },
+  filetypes = { 'go', 'gomod', 'gowork', 'gotmpl' },
+  -- initializationOptions: any ginhot.toml key (snake_case), e.g.
+  -- { addr = '127.0.0.1:8080', targets = { './cmd/api' }, proxy = true, live_reload = true }
+  init_options = {},
+  -- 'auto' (complement when gopls is attached to the buffer that starts ginhotd), 'all' or 'complement'
+  diagnostics = 'auto',
+  on_attach = nil,
+  capabilities = nil,
+  -- statusline symbols per state
+  icons = {
+    launching = '…',
+    idle = '○',
+    building = '⟳',
+    starting = '⟳',
+    running = '✓',
+    failed = '✗',
+    crashed = '⚠',
+    stopped = '■',
+  },
+  -- how many app output lines :GinHotLog keeps per root
+  log_lines = 5000,
+}
+
+local install = 'go install github.com/ginhotd/ginhotd/cmd/ginhotd@latest'
+local name = 'ginhotd'
+
+-- State of the running clients, by client id: { root, status, log = { lines }, logbuf }.
+local state = { opts = nil, clients = {}, roots = {}, gopls = {} }
+
+local function has(feature)
+  return vim.fn.has(feature) == 1
+end
+
+local function notify(msg, level)
+  vim.notify('ginhot: ' .. msg, level or vim.log.levels.INFO)
+end
+
+-- Calls a method of an LSP client object: client:method(...) on 0.11+,
+-- client.method(...) before (the methods took no self until 0.11).
+local function call(client, method, ...)
+  if has('nvim-0.11') then
+    return client[method](client, ...)
+  end
+  return client[method](...)
+end
+
+--- Returns the ginhotd root for a buffer: the nearest directory upwards
+--- holding go.work, else go.mod; nil outside a Go module.
+function M.root(bufnr)
+  local file = vim.api.nvim_buf_get_name(bufnr or 0)
+  if file == '' then
+    return nil
+  end
+  local dir = vim.fn.fnamemodify(file, ':p:h')
+  for _, marker in ipairs({ 'go.work', 'go.mod' }) do
+    local found = vim.fn.findfile(marker, vim.fn.fnameescape(dir) .. ';')
+    if found ~= '' then
+      return vim.fn.fnamemodify(found, ':p:h')
+    end
+  end
+  return nil
+end
+
+-- Returns the LSP clients attached to bufnr (all clients when bufnr is nil) named n (any name when nil).
+local function clients(bufnr, n)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ bufnr = bufnr, name = n })
+  end
+  local out = {}
+  for _, c in pairs(vim.lsp.get_active_clients()) do
+    if (n == nil or c.name == n) and (bufnr == nil or vim.lsp.buf_is_attached(bufnr, c.id)) then
+      table.insert(out, c)
+    end
+  end
+  return out
+end
+
+-- Returns the diagnostics mode to ask for when ginhotd starts for bufnr.
+local function diagnostics_mode(bufnr)
+  local d = state.opts.diagnostics
+  if d ~= 'auto' then
+    return d
+  end
+  return #clients(bufnr, 'gopls') > 0 and 'complement' or 'all'
+end
+
+-- Returns cmd with its executable resolved: from PATH, else $(go env GOPATH)/bin.
+local function resolve_cmd(cmd)
+  local exe = cmd[1]
+  if vim.fn.executable(exe) == 1 or exe:find('/', 1, true) then
+    return cmd
+  end
+  if vim.fn.executable('go') == 1 then
+    local gopath = vim.fn.trim(vim.fn.system({ 'go', 'env', 'GOPATH' }))
+    for _, dir in ipairs(vim.split(gopath, ':', { trimempty = true })) do
+      local p = dir .. '/bin/' .. exe
+      if vim.fn.executable(p) == 1 then
+        return vim.list_extend({ p }, vim.list_slice(cmd, 2))
+      end
+    end
+  end
+  return nil
+end
+
+-- Returns the state entry of client id, creating it on first use.
+local function entry(id)
+  local c = state.clients[id]
+  if not c then
+    local client = vim.lsp.get_client_by_id(id)
+    c = { root = client and client.config.root_dir, log = {} }
+    state.clients[id] = c
+  end
+  return c
+end
+
+local function log_append(c, text)
+  local lines = vim.split(text, '\n', { plain = true })
+  local log = c.log
+  vim.list_extend(log, lines)
+  local extra = #log - state.opts.log_lines
+  if extra > 0 then
+    for _ = 1, extra do
+      table.remove(log, 1)
+    end
+  end
+  if c.logbuf and vim.api.nvim_buf_is_valid(c.logbuf) then
+    vim.api.nvim_buf_set_lines(c.logbuf, -1, -1, false, lines)
+  end
+end
+
+local handlers = {
+  ['ginhot/status'] = function(_, status, ctx)
+    entry(ctx.client_id).status = status
+    vim.cmd('redrawstatus!')
+    vim.cmd('silent doautocmd <nomodeline> User GinHotStatus')
+  end,
+  ['window/logMessage'] = function(_, params, ctx)
+    log_append(entry(ctx.client_id), params.message)
+  end,
+}
+
+-- Returns the client config for root; mode is the diagnostics mode.
+local function client_config(root, cmd, mode)
+  local o = state.opts
+  return {
+    name = name,
+    cmd = cmd,
+    root_dir = root,
+    init_options = vim.tbl_extend('force', o.init_options, { diagnostics = mode }),
+    handlers = handlers,
+    capabilities = o.capabilities,
+    on_init = function(client)
+      entry(client.id)
+    end,
+    on_attach = o.on_attach,
+    on_exit = function(_, _, client_id)
+      state.clients[client_id] = nil
+      if state.roots[root] == client_id then
+        state.roots[root] = nil
+      end
+      vim.schedule(function()
+        vim.cmd('redrawstatus!')
+      end)
+    end,
+  }
+end
+
+local warned_missing = false
+
+-- Starts or reuses the client for bufnr's root and attaches bufnr (0.7-0.10).
+local function attach(bufnr)
+  if not vim.api.nvim_buf_is_valid(bufnr) then
+    return
+  end
+  local root = M.root(bufnr)
+  if not root then
+    return
+  end
+  local cmd = resolve_cmd(state.opts.cmd)
+  if not cmd then
+    if not warned_missing then
+      warned_missing = true
+      notify(state.opts.cmd[1] .. ' not found in PATH or $(go env GOPATH)/bin; install it with: ' .. install, vim.log.levels.WARN)
+    end
+    return
+  end
+  local config = client_config(root, cmd, diagnostics_mode(bufnr))
+  if vim.lsp.start then
+    vim.lsp.start(config, { bufnr = bufnr })
+    return
+  end
+  local id = state.roots[root]
+  if not id or not vim.lsp.get_client_by_id(id) then
+    id = vim.lsp.start_client(config)
+    if not id then
+      return
+    end
+    state.roots[root] = id
+  end
+  vim.lsp.buf_attach_client(bufnr, id)
+end
+
+-- Registers the config with vim.lsp.config and enables it (0.11+).
+local function enable()
+  local cmd = resolve_cmd(state.opts.cmd)
+  if not cmd then
+    notify(state.opts.cmd[1] .. ' not found in PATH or $(go env GOPATH)/bin; install it with: ' .. install, vim.log.levels.WARN)
+    return
+  end
+  local modes = {}
+  local config = client_config(nil, cmd, nil)
+  config.name = nil
+  config.filetypes = state.opts.filetypes
+  config.root_dir = function(bufnr, on_dir)
+    local root = M.root(bufnr)
+    if root then
+      -- Scheduled, so a gopls started by the same FileType event is attached by then.
+      vim.schedule(function()
+        modes[root] = modes[root] or diagnostics_mode(bufnr)
+        on_dir(root)
+      end)
+    end
+  end
+  config.before_init = function(params, c)
+    params.initializationOptions = vim.tbl_extend('force', state.opts.init_options, { diagnostics = modes[c.root_dir] or 'all' })
+  end
+  config.on_exit = function(_, _, client_id)
+    state.clients[client_id] = nil
+  end
+  vim.lsp.config(name, config)
+  vim.lsp.enable(name)
+end
+
+--- Sets the plugin up and starts ginhotd for Go buffers. opts: see :help ginhot-setup.
+function M.setup(opts)
+  state.opts = vim.tbl_deep_extend('force', defaults, opts or {})
+  if state.opts.init_options.diagnostics then
+    state.opts.diagnostics = state.opts.init_options.diagnostics
+  end
+  if vim.lsp.config and vim.lsp.enable then
+    enable()
+    return
+  end
+  local group = vim.api.nvim_create_augroup('ginhot', { clear = true })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = state.opts.filetypes,
+    callback = function(ev)
+      -- Scheduled, so a gopls started by the same FileType event is attached by then.
+      vim.schedule(function()
+        attach(ev.buf)
+      end)
+    end,
+  })
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(state.opts.filetypes, vim.bo[buf].filetype) then
+      vim.schedule(function()
+        attach(buf)
+      end)
+    end
+  end
+end
+
+--- Returns the ginhotd client for bufnr (the current buffer when nil), or
+--- the only running one; nil and a reason otherwise.
+function M.client(bufnr)
+  local attached = clients(bufnr or vim.api.nvim_get_current_buf(), name)
+  if #attached > 0 then
+    return attached[1]
+  end
+  local all = clients(nil, name)
+  if #all == 1 then
+    return all[1]
+  end
+  if #all == 0 then
+    return nil, 'ginhotd is not running (open a Go file in a module, and check :checkhealth vim.lsp)'
+  end
+  return nil, 'several ginhotd roots run; run this from a buffer of the one you mean'
+end
+
+--- Returns the last ginhot/status of bufnr's client, or nil.
+function M.status(bufnr)
+  local client = M.client(bufnr)
+  local c = client and state.clients[client.id]
+  return c and c.status
+end
+
+--- Runs workspace/executeCommand command with args on bufnr's client;
+--- calls on_result(result) on success, reports errors with vim.notify.
+function M.execute(command, args, on_result, bufnr)
+  local client, why = M.client(bufnr)
+  if not client then
+    notify(why, vim.log.levels.ERROR)
+    return
+  end
+  local params = { command = command, arguments = args or {} }
+  call(client, 'request', 'workspace/executeCommand', params, function(err, result)
+    if err then
+      notify(command .. ': ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    elseif on_result then
+      on_result(result)
+    end
+  end, bufnr or vim.api.nvim_get_current_buf())
+end
+
+local function app_command(cmd)
+  return function(target)
+    M.execute('ginhot.' .. cmd, (target and target ~= '') and { target } or {})
+  end
+end
+
+--- Restarts the app (all targets, or target), without a build.
+M.restart = app_command('restart')
+--- Rebuilds and swaps the app (all targets, or target).
+M.rebuild = app_command('rebuild')
+--- Stops the app (all targets, or target).
+M.stop = app_command('stop')
+--- Starts the stopped app (all targets, or target).
+M.start = app_command('start')
+
+local function ms(n)
+  if not n or n == 0 then
+    return nil
+  end
+  return n < 1000 and (n .. ' ms') or string.format('%.1f s', n / 1000)
+end
+
+--- Returns a status as lines of text.
+function M.format_status(s)
+  local lines = { string.format('ginhotd %s in %s', s.state, s.root) }
+  for _, t in ipairs(s.targets or {}) do
+    local parts = { (t.name ~= '' and t.name or t.package) .. ' ' .. t.state }
+    if t.pid and t.pid > 0 then
+      table.insert(parts, 'pid ' .. t.pid)
+    end
+    if t.generation and t.generation > 0 then
+      table.insert(parts, 'generation ' .. t.generation)
+    end
+    if ms(t.buildMs) then
+      table.insert(parts, 'last build ' .. ms(t.buildMs))
+    end
+    if t.url and t.url ~= '' then
+      table.insert(parts, t.url)
+    end
+    table.insert(lines, '  ' .. table.concat(parts, ' · '))
+    if t.error and t.error ~= '' then
+      table.insert(lines, '    ' .. vim.split(t.error, '\n', { plain = true })[1])
+    end
+  end
+  if #(s.targets or {}) == 0 then
+    table.insert(lines, '  no target: no main package imports Gin')
+  end
+  return lines
+end
+
+--- Shows the daemon's status (ginhot.status).
+function M.show_status()
+  M.execute('ginhot.status', {}, function(s)
+    notify(table.concat(M.format_status(s), '\n'))
+  end)
+end
+
+--- Shows what saving file (the current buffer's when nil) would do (ginhot.explain).
+function M.explain(file)
+  file = (file and file ~= '') and vim.fn.fnamemodify(file, ':p') or vim.api.nvim_buf_get_name(0)
+  if file == '' then
+    notify('no file to explain', vim.log.levels.WARN)
+    return
+  end
+  M.execute('ginhot.explain', { vim.uri_from_fname(file) }, function(x)
+    local reason = x.reason or ''
+    if reason:sub(1, #x.decision) ~= x.decision then
+      reason = x.decision .. ': ' .. reason
+    end
+    notify(vim.fn.fnamemodify(file, ':~:.') .. ': ' .. reason)
+  end)
+end
+
+--- Opens the app output of the current buffer's root in a scratch buffer; it follows new output.
+function M.log()
+  local client, why = M.client()
+  if not client then
+    notify(why, vim.log.levels.ERROR)
+    return
+  end
+  local c = entry(client.id)
+  if not (c.logbuf and vim.api.nvim_buf_is_valid(c.logbuf)) then
+    c.logbuf = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_name(c.logbuf, 'ginhot://log/' .. (c.root or client.id))
+    vim.bo[c.logbuf].bufhidden = 'hide'
+    vim.bo[c.logbuf].filetype = 'ginhotlog'
+    vim.api.nvim_buf_set_lines(c.logbuf, 0, -1, false, c.log)
+  end
+  vim.cmd('botright split')
+  vim.api.nvim_win_set_buf(0, c.logbuf)
+  vim.cmd('normal! G')
+end
+
+--- Returns the target names of the last status, for command completion.
+function M.targets()
+  local s = M.status()
+  local names = {}
+  for _, t in ipairs((s or {}).targets or {}) do
+    table.insert(names, t.name ~= '' and t.name or t.package)
+  end
+  return names
+end
+
+--- Returns a statusline component for the current buffer: '' when no
+--- ginhotd serves it, else an icon and the state (the URL when running).
+function M.statusline()
+  local client = clients(vim.api.nvim_get_current_buf(), name)[1]
+  if not client then
+    return ''
+  end
+  local icons = (state.opts or defaults).icons
+  local c = state.clients[client.id]
+  local s = c and c.status
+  if not s then
+    return icons.launching .. ' ginhot'
+  end
+  local label = s.state
+  if s.state == 'running' then
+    for _, t in ipairs(s.targets or {}) do
+      if t.url and t.url ~= '' then
+        label = t.url:gsub('^https?://', ''):gsub('/$', '')
+        break
+      end
+    end
+  elseif s.state == 'failed' then
+    label = 'build failed'
+  end
+  return (icons[s.state] or '?') .. ' ' .. label
+end
+
+return M
