@@ -18,6 +18,10 @@ cp -r "$root/editors/testdata/app" "$tmp/app"
 export GOCACHE=${GOCACHE:-$(go env GOCACHE)} GOPROXY=off
 export XDG_CONFIG_HOME=$tmp/xdg/config XDG_DATA_HOME=$tmp/xdg/data XDG_CACHE_HOME=$tmp/xdg/cache XDG_STATE_HOME=$tmp/xdg/state
 export GINHOTD_BIN GINHOT_APP=$tmp/app
+# The help file must produce tags without errors (duplicate or missing tags).
+cp -r "$nvimdir/doc" "$tmp/doc"
+nvim --headless -u NONE -i NONE -n -c "try | helptags $tmp/doc | catch | echo v:exception | cquit 1 | endtry" -c 'qall!' </dev/null
+grep -q '^:GinHotExplain	' "$tmp/doc/tags" || { echo "doc/ginhot.txt: no :GinHotExplain tag"; exit 1; }
 # -u NONE: no user config or plugins; -i NONE: no shada; -n: no swap file.
 # The trailing 'cquit 2' turns an error in the script itself into exit 2.
 timeout 600 nvim --headless -u NONE -i NONE -n --cmd "set rtp^=$nvimdir" \
