@@ -1,0 +1,436 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+
+	"github.com/ginhotd/ginhotd/daemon/session"
+)
+
+// ErrExitWithoutShutdown is wrapped by the error [Serve] returns when the
+// connection ended (exit notification, end of input, cancelled context)
+// before the client asked for shutdown. Per the LSP specification the
+// process then exits with code 1; after shutdown it exits with 0.
+var ErrExitWithoutShutdown = errors.New("lsp: connection ended without shutdown")
+
+// Options configures [Serve] and [Listen].
+type Options struct {
+	// Logf receives the daemon's own log lines (cmd sends them to stderr,
+	// never to stdout). Nil discards them.
+	Logf func(format string, args ...any)
+	// ConfigFile is the config file every workspace folder reads, like the
+	// --config flag; "" means each folder's own ginhot.toml (or .air.toml).
+	ConfigFile string
+	// Overrides are settings from command-line flags, keyed by their
+	// ginhot.toml names. Precedence, lowest first: the config file, the
+	// client's initializationOptions, Overrides.
+	Overrides map[string]any
+}
+
+// Timeouts of the connection's own work; stopping apps is bounded by each
+// session's kill_timeout instead.
+const (
+	clientCallTimeout = 5 * time.Second        // window/workDoneProgress/create
+	drainTimeout      = 500 * time.Millisecond // last notifications after the sessions stop
+)
+
+// lifecycle is the server's position in the LSP lifecycle.
+type lifecycle int
+
+const (
+	stateNew         lifecycle = iota // before initialize
+	stateInitialized                  // initialize answered, waiting for initialized
+	stateRunning                      // initialized received: sessions run
+	stateShutdown                     // shutdown received
+)
+
+// server is one LSP connection and the sessions it started.
+type server struct {
+	opts Options
+	conn jsonrpc2.Conn
+	out  *outbox
+
+	// base is the parent context of every session; cancelled by stop.
+	base context.Context
+
+	exitOnce sync.Once
+	exited   chan struct{} // closed by the exit notification
+
+	work sync.WaitGroup // request goroutines and session goroutines
+
+	mu          sync.Mutex // guards the fields below
+	state       lifecycle
+	progress    bool           // the client supports window/workDoneProgress
+	initOptions map[string]any // the client's initializationOptions
+	folders     []*folder      // in the client's order
+	tokens      int            // progress tokens handed out
+	closed      bool           // Serve is tearing down: no new goroutines
+}
+
+// Serve speaks LSP on conn until the client sends exit, the connection
+// ends, or ctx is cancelled. Before returning it stops every session it
+// started, so no app process outlives it, and closes conn. It returns nil
+// when the client asked for shutdown first, and an error wrapping
+// [ErrExitWithoutShutdown] otherwise.
+func Serve(ctx context.Context, conn io.ReadWriteCloser, opts Options) error {
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s := &server{opts: opts, base: ctx, exited: make(chan struct{})}
+	s.conn = jsonrpc2.NewConn(newStream(conn, opts.Logf))
+	s.out = newOutbox(s.conn, opts.Logf)
+	go s.out.run()
+	s.conn.Go(ctx, s.handle)
+
+	var why error
+	select {
+	case <-s.exited:
+		why = errors.New("exit notification")
+	case <-s.conn.Done():
+		why = s.conn.Err()
+		if why == nil {
+			why = io.EOF
+		}
+	case <-ctx.Done():
+		why = ctx.Err()
+	}
+	s.mu.Lock()
+	shutdown := s.state == stateShutdown
+	s.state = stateShutdown
+	s.closed = true
+	s.mu.Unlock()
+
+	s.stopFolders()
+	cancel()
+	s.work.Wait()
+	s.out.drain(drainTimeout)
+	_ = s.conn.Close()
+	if shutdown {
+		return nil
+	}
+	return fmt.Errorf("%w (%w)", ErrExitWithoutShutdown, why)
+}
+
+// goLocked runs fn on a goroutine that Serve waits for, unless Serve is
+// already tearing down. Call it under s.mu.
+func (s *server) goLocked(fn func()) {
+	if s.closed {
+		return
+	}
+	s.work.Add(1)
+	go func() {
+		defer s.work.Done()
+		fn()
+	}()
+}
+
+func (s *server) logf(format string, args ...any) { s.opts.Logf(format, args...) }
+
+// handle is the jsonrpc2 handler: it runs on the connection's reading
+// goroutine, so it must not block. Requests that wait for a session run on
+// their own goroutine. It always returns nil: an error would close the
+// connection.
+func (s *server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	_, isCall := req.(*jsonrpc2.Call)
+	method := req.Method()
+	if method == "exit" {
+		s.exitOnce.Do(func() { close(s.exited) })
+		return nil
+	}
+	s.mu.Lock()
+	state := s.state
+	s.mu.Unlock()
+	switch {
+	case state == stateNew && method != "initialize":
+		if isCall {
+			return s.reply(ctx, reply, nil, jsonrpc2.NewError(jsonrpc2.ServerNotInitialized, "server not initialized: send initialize first"))
+		}
+		s.logf("lsp: dropped %s notification before initialize", method)
+		return nil
+	case state == stateShutdown:
+		if isCall {
+			return s.reply(ctx, reply, nil, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "server is shutting down: only exit is accepted"))
+		}
+		return nil
+	}
+
+	switch method {
+	case "initialize":
+		res, err := s.initialize(req.Params())
+		return s.reply(ctx, reply, res, err)
+	case "initialized":
+		s.initialized()
+	case "shutdown":
+		s.shutdown(ctx, reply)
+	case "textDocument/didSave":
+		s.didSave(req.Params())
+	case "workspace/didChangeWatchedFiles":
+		s.didChangeWatchedFiles(req.Params())
+	case "workspace/didChangeWorkspaceFolders":
+		s.didChangeWorkspaceFolders(req.Params())
+	case "workspace/executeCommand":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.goLocked(func() {
+			res, err := s.executeCommand(req.Params())
+			_ = s.reply(ctx, reply, res, err)
+		})
+	case "textDocument/didOpen", "textDocument/didClose":
+		// Accepted so that clients send didSave; buffers are not tracked.
+	default:
+		if isCall {
+			return s.reply(ctx, reply, nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf("method not found: %s", method)))
+		}
+		// Unknown notifications ($/setTrace, $/cancelRequest, …) are ignored.
+	}
+	return nil
+}
+
+// reply answers a request and logs a failure to send the answer.
+func (s *server) reply(ctx context.Context, reply jsonrpc2.Replier, result any, err error) error {
+	if rerr := reply(ctx, result, err); rerr != nil {
+		s.logf("lsp: reply: %v", rerr)
+	}
+	return nil
+}
+
+// initializeParams is the part of InitializeParams the server reads. It is
+// decoded on its own rather than as protocol.InitializeParams so that
+// client capabilities newer than protocol v0.12.0 cannot fail initialize.
+type initializeParams struct {
+	RootURI               string                     `json:"rootUri"`
+	RootPath              string                     `json:"rootPath"`
+	WorkspaceFolders      []protocol.WorkspaceFolder `json:"workspaceFolders"`
+	InitializationOptions json.RawMessage            `json:"initializationOptions"`
+	Capabilities          struct {
+		Window struct {
+			WorkDoneProgress bool `json:"workDoneProgress"`
+		} `json:"window"`
+	} `json:"capabilities"`
+}
+
+// textDocumentSync is TextDocumentSyncOptions with "change" always present
+// (protocol's type omits the None value).
+type textDocumentSync struct {
+	OpenClose bool                          `json:"openClose"`
+	Change    protocol.TextDocumentSyncKind `json:"change"`
+	Save      *protocol.SaveOptions         `json:"save"`
+}
+
+func (s *server) initialize(raw json.RawMessage) (*protocol.InitializeResult, error) {
+	var p initializeParams
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, invalidParams("initialize: %v", err)
+	}
+	var opts map[string]any
+	if len(p.InitializationOptions) > 0 && string(p.InitializationOptions) != "null" {
+		if err := json.Unmarshal(p.InitializationOptions, &opts); err != nil {
+			return nil, invalidParams("initializationOptions must be an object of ginhot.toml settings: %v", err)
+		}
+	}
+	roots := p.roots(s.logf)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateNew {
+		return nil, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "initialize was already received")
+	}
+	s.state = stateInitialized
+	s.progress = p.Capabilities.Window.WorkDoneProgress
+	s.initOptions = opts
+	for _, r := range roots {
+		s.addFolderLocked(r)
+	}
+	return &protocol.InitializeResult{
+		Capabilities: protocol.ServerCapabilities{
+			TextDocumentSync: textDocumentSync{
+				OpenClose: true,
+				Change:    protocol.TextDocumentSyncKindNone,
+				Save:      &protocol.SaveOptions{IncludeText: false},
+			},
+			ExecuteCommandProvider: &protocol.ExecuteCommandOptions{Commands: commandNames()},
+			Workspace: &protocol.ServerCapabilitiesWorkspace{
+				WorkspaceFolders: &protocol.ServerCapabilitiesWorkspaceFolders{
+					Supported:           true,
+					ChangeNotifications: true,
+				},
+			},
+		},
+		ServerInfo: &protocol.ServerInfo{Name: "ginhotd", Version: version()},
+	}, nil
+}
+
+// roots returns the workspace roots of p: its workspace folders, else its
+// rootUri, else its rootPath.
+func (p *initializeParams) roots(logf func(string, ...any)) []root {
+	var uris []string
+	switch {
+	case len(p.WorkspaceFolders) > 0:
+		for _, f := range p.WorkspaceFolders {
+			uris = append(uris, f.URI)
+		}
+	case p.RootURI != "":
+		uris = append(uris, p.RootURI)
+	case p.RootPath != "":
+		r, err := newRoot(p.RootPath)
+		if err != nil {
+			logf("lsp: rootPath %q: %v", p.RootPath, err)
+			return nil
+		}
+		return []root{r}
+	}
+	var roots []root
+	for _, u := range uris {
+		path, err := pathOf(u)
+		if err == nil {
+			var r root
+			if r, err = newRoot(path); err == nil {
+				roots = append(roots, r)
+				continue
+			}
+		}
+		logf("lsp: ignoring workspace folder %s: %v", u, err)
+	}
+	return roots
+}
+
+// version is the module version ginhotd was built from.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.Main.Version
+	}
+	return ""
+}
+
+// initialized starts a session for every workspace folder.
+func (s *server) initialized() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateInitialized {
+		return
+	}
+	s.state = stateRunning
+	for _, f := range s.folders {
+		s.startLocked(f)
+	}
+	if len(s.folders) == 0 {
+		s.out.showMessage(protocol.MessageTypeWarning, "ginhotd: no workspace folder holds a go.mod or go.work; open the module's folder to run its Gin app")
+	}
+}
+
+// shutdown stops every session, then answers.
+func (s *server) shutdown(ctx context.Context, reply jsonrpc2.Replier) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state = stateShutdown
+	s.goLocked(func() {
+		s.stopFolders()
+		_ = s.reply(ctx, reply, nil, nil)
+	})
+}
+
+func (s *server) didSave(raw json.RawMessage) {
+	var p protocol.DidSaveTextDocumentParams
+	if err := json.Unmarshal(raw, &p); err != nil {
+		s.logf("lsp: didSave: %v", err)
+		return
+	}
+	if sess, path := s.route(string(p.TextDocument.URI)); sess != nil {
+		sess.Changed(session.CauseDidSave, path)
+	}
+}
+
+func (s *server) didChangeWatchedFiles(raw json.RawMessage) {
+	var p protocol.DidChangeWatchedFilesParams
+	if err := json.Unmarshal(raw, &p); err != nil {
+		s.logf("lsp: didChangeWatchedFiles: %v", err)
+		return
+	}
+	paths := map[*session.Session][]string{}
+	var order []*session.Session
+	for _, c := range p.Changes {
+		if c == nil {
+			continue
+		}
+		sess, path := s.route(string(c.URI))
+		if sess == nil {
+			continue
+		}
+		if _, ok := paths[sess]; !ok {
+			order = append(order, sess)
+		}
+		paths[sess] = append(paths[sess], path)
+	}
+	for _, sess := range order {
+		sess.Changed(session.CauseFileChange, paths[sess]...)
+	}
+}
+
+func (s *server) didChangeWorkspaceFolders(raw json.RawMessage) {
+	var p protocol.DidChangeWorkspaceFoldersParams
+	if err := json.Unmarshal(raw, &p); err != nil {
+		s.logf("lsp: didChangeWorkspaceFolders: %v", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, wf := range p.Event.Removed {
+		path, err := pathOf(wf.URI)
+		if err != nil {
+			s.logf("lsp: removed workspace folder %s: %v", wf.URI, err)
+			continue
+		}
+		r, err := newRoot(path)
+		if err != nil {
+			continue
+		}
+		for i, f := range s.folders {
+			if f.root.path == r.path {
+				s.folders = append(s.folders[:i:i], s.folders[i+1:]...)
+				stop := f.stopperLocked()
+				s.goLocked(func() {
+					stop()
+					f.pres.clear()
+				})
+				break
+			}
+		}
+	}
+	for _, r := range (&initializeParams{WorkspaceFolders: p.Event.Added}).roots(s.logf) {
+		if f := s.addFolderLocked(r); f != nil && s.state == stateRunning {
+			s.startLocked(f)
+		}
+	}
+}
+
+// stopFolders stops every session and waits until their apps have stopped.
+func (s *server) stopFolders() {
+	s.mu.Lock()
+	var stops []func()
+	for _, f := range s.folders {
+		if f.cancel != nil {
+			f.cancel()
+		}
+		stops = append(stops, f.stopperLocked())
+	}
+	s.mu.Unlock()
+	for _, stop := range stops {
+		stop()
+	}
+}
+
+// invalidParams is the InvalidParams error for a bad argument.
+func invalidParams(format string, args ...any) error {
+	return jsonrpc2.Errorf(jsonrpc2.InvalidParams, format, args...)
+}
