@@ -1,7 +1,7 @@
 // Drives code-server in headless Debian Chromium (playwright-core): opens the
 // shop example, breaks internal/store/version.go, saves, and checks that the
 // Problems panel has the error at its line and the status bar the failed
-// state; undoes, saves, and checks the running state; runs "GinHot: Explain
+// state; restores it, saves, and checks the running state; runs "GinHot: Explain
 // Current File". Assertions read the JSONL event log the extension writes
 // ($GINHOT_TEST_LOG) and the DOM; screenshots go to OUT.
 // usage: node e2e.js http://127.0.0.1:PORT WORKSPACE OUT
@@ -106,10 +106,11 @@ function ok(what) {
     ok('the Problems panel lists the error');
     await page.screenshot({ path: path.join(out, 'failed.png') });
 
-    // Fix it: undo the edit, save.
+    // Fix it: put the original text back (one edit), save.
     await page.locator('.monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+Z');
-    await until('the undo', () => page.locator('.tab.dirty').count().then((n) => n > 0));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(original);
+    await until('the edit', () => page.locator('.tab.dirty').count().then((n) => n > 0));
     t = Date.now();
     await page.keyboard.press('Control+S');
     await until('the file on disk fixed', () => fs.readFileSync(file, 'utf8') === original, 20000);

@@ -23,6 +23,8 @@ cleanup() {
     for _ in $(seq 1 50); do kill -0 "$cspid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$cspid" 2>/dev/null || true
   fi
+  # VS Code's logs, with the "GinHot Daemon" and "GinHot App" channels, for a failure's post-mortem.
+  [ -d "$tmp/ud/logs" ] && cp -r "$tmp/ud/logs" "$out/vscode-logs" 2>/dev/null || true
   rm -rf "$tmp" 2>/dev/null || { sleep 1; rm -rf "$tmp"; }
 }
 trap cleanup EXIT
@@ -47,7 +49,10 @@ export GOCACHE=${GOCACHE:-$(go env GOCACHE)} GOMODCACHE=${GOMODCACHE:-$(go env G
 # Everything code-server, Chromium and the daemon write stays in $tmp.
 export XDG_CONFIG_HOME=$tmp/xdg/config XDG_DATA_HOME=$tmp/xdg/data XDG_CACHE_HOME=$tmp/xdg/cache XDG_STATE_HOME=$tmp/xdg/state
 export TMPDIR=$tmp/t XDG_RUNTIME_DIR=$tmp/t HOME=$tmp/home
-mkdir -p "$TMPDIR" "$HOME" "$tmp/ud/User" "$tmp/exts"
+mkdir -p "$TMPDIR" "$HOME" "$tmp/ud/User" "$tmp/ud/Machine" "$tmp/exts"
+# VS Code takes the extension host's environment from a login shell: give the
+# test HOME a profile that puts go (and node 24) on PATH, as a Go user's has.
+printf "export PATH='%s'\n" "$node24:$PATH" > "$HOME/.profile"
 export EXTENSIONS_GALLERY='{"serviceUrl":"http://127.0.0.1:9/gallery"}'
 export GINHOT_TEST_LOG=$out/events.jsonl
 cat > "$tmp/ud/User/settings.json" <<JSON
@@ -56,9 +61,11 @@ cat > "$tmp/ud/User/settings.json" <<JSON
   "update.mode": "none", "extensions.autoCheckUpdates": false, "extensions.autoUpdate": false,
   "workbench.enableExperiments": false, "chat.disableAIFeatures": true, "git.enabled": false,
   "workbench.tips.enabled": false, "files.autoSave": "off",
-  "ginhot.path": "$GINHOTD_BIN", "ginhot.addr": "127.0.0.1:0", "ginhot.liveReload": false
+  "ginhot.addr": "127.0.0.1:0", "ginhot.liveReload": false
 }
 JSON
+# ginhot.path is machine-overridable: a remote window (code-server) reads it from the Machine settings.
+printf '{ "ginhot.path": "%s" }\n' "$GINHOTD_BIN" > "$tmp/ud/Machine/settings.json"
 
 PATH=$node24:$PATH "$cs" --user-data-dir "$tmp/ud" --extensions-dir "$tmp/exts" --install-extension "$vsix" > "$out/install.log" 2>&1 ||
   { cat "$out/install.log"; exit 1; }
