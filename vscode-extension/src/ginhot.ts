@@ -23,7 +23,9 @@ export class Ginhot implements vscode.Disposable {
   private readonly lock = new Mutex();
   private readonly subscriptions: vscode.Disposable[] = [];
   private daemon: Daemon | undefined;
-  private status: Status | undefined;
+  /** The last status of each workspace root the daemon serves, by root. */
+  private readonly statuses = new Map<string, Status>();
+  private latestRoot = '';
   /** Counts daemon starts, so events from a replaced daemon are dropped. */
   private session = 0;
 
@@ -39,6 +41,9 @@ export class Ginhot implements vscode.Disposable {
       this.app,
       this.daemonOut,
       this.bar,
+      vscode.window.onDidChangeActiveTextEditor(() => {
+        if (this.statuses.size > 1) this.showStatus();
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         const ours = e.affectsConfiguration('ginhot') && !e.affectsConfiguration('ginhot.trace');
         if (ours || e.affectsConfiguration('go.useLanguageServer')) void this.restart();
@@ -47,9 +52,17 @@ export class Ginhot implements vscode.Disposable {
     if (events.enabled) this.subscriptions.push(...this.recordEditorEvents());
   }
 
-  /** The last status the daemon reported, if any. */
+  /**
+   * The status the status bar shows: of the root holding the active file,
+   * else the one reported last (a multi-root workspace has one per root).
+   */
   get lastStatus(): Status | undefined {
-    return this.status;
+    const file = vscode.window.activeTextEditor?.document.uri.fsPath;
+    let best: Status | undefined;
+    for (const s of this.statuses.values()) {
+      if (file?.startsWith(s.root + path.sep) && (!best || s.root.length > best.root.length)) best = s;
+    }
+    return best ?? this.statuses.get(this.latestRoot);
   }
 
   /** Starts the daemon unless it runs. */
@@ -87,7 +100,7 @@ export class Ginhot implements vscode.Disposable {
 
   /** Opens the app in the browser (asks which when several targets serve). */
   async openApp(): Promise<void> {
-    const urls = appURLs(this.status);
+    const urls = appURLs(this.lastStatus);
     const url = urls.length > 1 ? await vscode.window.showQuickPick(urls, { placeHolder: 'Open which app?' }) : urls[0];
     if (url === undefined) {
       if (urls.length === 0) void vscode.window.showInformationMessage('GinHot: no app is serving yet.');
@@ -114,6 +127,17 @@ export class Ginhot implements vscode.Disposable {
     this.events.write('status', { state: view.state, text: view.text });
   }
 
+  private setStatus(st: Status): void {
+    this.statuses.set(st.root, st);
+    this.latestRoot = st.root;
+    this.showStatus();
+  }
+
+  private showStatus(): void {
+    const st = this.lastStatus;
+    if (st) this.show({ kind: 'status', status: st });
+  }
+
   private async startLocked(): Promise<void> {
     if (this.daemon) return;
     const session = ++this.session;
@@ -136,9 +160,7 @@ export class Ginhot implements vscode.Disposable {
         launch,
         {
           status: (st) => {
-            if (!current()) return;
-            this.status = st;
-            this.show({ kind: 'status', status: st });
+            if (current()) this.setStatus(st);
           },
           log: (_type, message) => {
             if (current()) this.app.appendLine(message);
@@ -146,7 +168,7 @@ export class Ginhot implements vscode.Disposable {
           stopped: (reason) => {
             if (!current()) return;
             this.daemon = undefined;
-            this.status = undefined;
+            this.statuses.clear();
             this.show({ kind: 'off', reason });
           },
         },
@@ -160,14 +182,20 @@ export class Ginhot implements vscode.Disposable {
       return;
     }
     this.events.write('started', { command, args: launch.args, initializationOptions: launch.initializationOptions, serverInfo: this.daemon.serverInfo });
-    if (!this.status) this.show({ kind: 'status', status: (await this.daemon.execute(serverCommands.status, [])) as Status });
+    if (this.statuses.size > 0) return;
+    try {
+      const st = (await this.daemon.execute(serverCommands.status, [])) as Status | null;
+      if (st && current() && this.statuses.size === 0) this.setStatus(st);
+    } catch (e) {
+      this.daemonOut.warn(`ginhot.status: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private async stopLocked(): Promise<void> {
     const d = this.daemon;
     this.session++;
     this.daemon = undefined;
-    this.status = undefined;
+    this.statuses.clear();
     if (!d) return;
     try {
       await d.stop();

@@ -9,10 +9,11 @@ local bin = assert(os.getenv('GINHOTD_BIN'), 'GINHOTD_BIN not set')
 local TIMEOUT = tonumber(os.getenv('GINHOT_TEST_WAIT_MS') or '120000')
 local here = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h')
 
-local t0 = vim.loop.hrtime()
+local uv = vim.uv or vim.loop
+local t0 = uv.hrtime()
 local function log(...)
   local parts = vim.tbl_map(tostring, { ... })
-  io.stdout:write(string.format('[%6dms] %s\n', (vim.loop.hrtime() - t0) / 1e6, table.concat(parts, ' ')))
+  io.stdout:write(string.format('[%6dms] %s\n', (uv.hrtime() - t0) / 1e6, table.concat(parts, ' ')))
 end
 
 local passed, failed = 0, 0

@@ -23,7 +23,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-apt_install chromium
+apt_install chromium fonts-liberation
 mkdir -p "$CACHE"
 if [ ! -x "$NODE24/bin/node" ]; then
   echo "setup: node $NODE_VERSION" >&2

@@ -185,6 +185,7 @@ export let rec: Recorder = fresh();
 const configChanged = new EventEmitter<{ affectsConfiguration(section: string): boolean }>();
 const saved = new EventEmitter<{ uri: Uri }>();
 const diagnosticsChanged = new EventEmitter<{ uris: Uri[] }>();
+const activeEditorChanged = new EventEmitter<unknown>();
 const taskEnded = new EventEmitter<{ execution: { task: Task }; exitCode: number | undefined }>();
 
 /** Starts a test from scratch: no commands, no settings, no recorded calls. */
@@ -197,6 +198,12 @@ export function changeSettings(values: Record<string, unknown>): void {
   Object.assign(rec.settings, values);
   const keys = Object.keys(values);
   configChanged.fire({ affectsConfiguration: (s) => keys.some((k) => k === s || k.startsWith(s + '.')) });
+}
+
+/** Makes file the active editor's document and fires onDidChangeActiveTextEditor. */
+export function openFile(file: string | undefined): void {
+  rec.activeFile = file;
+  activeEditorChanged.fire(window.activeTextEditor);
 }
 
 /** Ends the recorded task named name with exitCode. */
@@ -230,6 +237,7 @@ export const window = {
   get activeTextEditor() {
     return rec.activeFile ? { document: { uri: Uri.file(rec.activeFile) } } : undefined;
   },
+  onDidChangeActiveTextEditor: activeEditorChanged.event,
 };
 
 export const workspace = {

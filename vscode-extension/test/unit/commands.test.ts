@@ -132,6 +132,25 @@ test('ginhot/status drives the status bar; the event log records it', () => {
   assert.deepEqual(states, ['launching', 'idle', 'running', 'failed']);
 });
 
+test("a multi-root workspace shows the status of the active file's root", async () => {
+  const a = path.join(tmp, 'a');
+  const b = path.join(tmp, 'b');
+  const on = daemons[0].on;
+  on.status({ ...running, root: a });
+  on.status({ ...running, root: b, state: 'failed', targets: [{ ...running.targets[0], state: 'failed' }] });
+  assert.equal(item().text, '$(error) GinHot: build failed', 'the last reported root without an active file');
+  stub.openFile(path.join(a, 'main.go'));
+  assert.equal(item().text, '$(check) GinHot: 127.0.0.1:8080');
+  stub.openFile(path.join(b, 'sub', 'x.go'));
+  assert.equal(item().text, '$(error) GinHot: build failed');
+  stub.openFile(path.join(tmp, 'ab', 'x.go'));
+  assert.equal(item().text, '$(circle-outline) GinHot: idle', 'tmp/ab/x.go is in the root tmp (the first status), not in tmp/a');
+  on.status({ ...running, root: a, targets: [{ ...running.targets[0], url: 'http://127.0.0.1:9000' }] });
+  stub.openFile(path.join(a, 'main.go'));
+  await run('ginhot.openApp');
+  assert.deepEqual(stub.rec.opened, ['http://127.0.0.1:9000'], "opens the active root's app");
+});
+
 test('window/logMessage goes to the "GinHot App" channel; Show App Output reveals it', async () => {
   daemons[0].on.log(4, '[GIN] 200 | GET /');
   const app = stub.rec.channels.find((c) => c.name === 'GinHot App');
