@@ -10,6 +10,9 @@ import { Mutex } from './mutex';
 import { Explanation, installPackage, serverCommands, Status } from './protocol';
 import { appURLs, Phase, render, StatusBar } from './status';
 
+/** The settings whose change restarts the daemon. */
+export const restartKeys = ['path', 'args', 'env', 'addr', 'targets', 'proxy', 'liveReload', 'diagnostics'];
+
 /** The app commands the daemon runs on all targets, or on the one given. */
 export type AppCommand = 'restart' | 'rebuild' | 'stop' | 'start';
 
@@ -45,8 +48,9 @@ export class Ginhot implements vscode.Disposable {
         if (this.statuses.size > 1) this.showStatus();
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        const ours = e.affectsConfiguration('ginhot') && !e.affectsConfiguration('ginhot.trace');
-        if (ours || e.affectsConfiguration('go.useLanguageServer')) void this.restart();
+        // ginhot.trace.server is applied by the language client as it changes.
+        const keys = [...restartKeys.map((k) => `ginhot.${k}`), 'go.useLanguageServer'];
+        if (keys.some((k) => e.affectsConfiguration(k))) void this.restart();
       }),
     );
     if (events.enabled) this.subscriptions.push(...this.recordEditorEvents());

@@ -9,7 +9,7 @@ import { after, afterEach, beforeEach, test } from 'node:test';
 import { commands, registerCommands } from '../../src/commands';
 import type { DaemonEvents, Launch, StartDaemon } from '../../src/daemon';
 import { EventLog } from '../../src/eventlog';
-import { Ginhot } from '../../src/ginhot';
+import { Ginhot, restartKeys } from '../../src/ginhot';
 import type { Status } from '../../src/protocol';
 import * as stub from '../stub/vscode';
 
@@ -83,13 +83,15 @@ beforeEach(async () => {
 
 afterEach(() => g.dispose());
 
-test('every command in package.json is registered, and nothing else', () => {
+test('every command in package.json is registered, and nothing else; every setting is known', () => {
   const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../../package.json'), 'utf8'));
   const declared = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
   assert.deepEqual(Object.keys(commands).sort(), declared);
   assert.deepEqual([...stub.rec.commands.keys()].sort(), declared);
   for (const c of pkg.contributes.commands) assert.equal(c.category, 'GinHot', c.command);
   assert.ok(pkg.activationEvents.includes('workspaceContains:**/go.mod'));
+  const settings = Object.keys(pkg.contributes.configuration.properties).sort();
+  assert.deepEqual(settings, [...restartKeys.map((k) => `ginhot.${k}`), 'ginhot.trace.server'].sort(), 'every setting but the trace restarts the daemon');
 });
 
 test('start launches the configured binary in the workspace with the settings as initializationOptions', () => {
@@ -201,6 +203,9 @@ test('changing a ginhot setting restarts the daemon with the new options; trace 
   stub.changeSettings({ 'ginhot.trace.server': 'verbose', 'editor.fontSize': 20 });
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(daemons.length, 2);
+  stub.changeSettings({ 'ginhot.trace.server': 'off', 'ginhot.liveReload': false });
+  await until('a third daemon', () => daemons.length === 3);
+  assert.equal(daemons[2].launch.initializationOptions.live_reload, false);
 });
 
 test('events from a replaced daemon are ignored', async () => {
