@@ -81,10 +81,15 @@ func startServer(t *testing.T, opts Options) (net.Conn, chan error) {
 func newClient(t *testing.T, opts Options) *client {
 	t.Helper()
 	raw, done := startServer(t, opts)
+	return connect(t, raw, done)
+}
+
+// connect runs a client on conn; done yields the server's result.
+func connect(t *testing.T, conn io.ReadWriteCloser, done chan error) *client {
 	c := &client{t: t, done: done, grew: make(chan struct{})}
-	c.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(raw))
+	c.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(conn))
 	// AsyncHandler: the client's reader never blocks on its own replies,
-	// so the unbuffered pipe cannot deadlock.
+	// so an unbuffered pipe cannot deadlock.
 	c.conn.Go(context.Background(), jsonrpc2.AsyncHandler(c.handle))
 	t.Cleanup(func() { _ = c.conn.Close() })
 	return c
@@ -154,6 +159,13 @@ func (c *client) await(from int, timeout time.Duration, what string, match func(
 	}
 }
 
+// all returns the messages from position from.
+func (c *client) all(from int) []note {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]note(nil), c.notes[min(from, len(c.notes)):]...)
+}
+
 // dump lists the messages from position from, for failure messages.
 func (c *client) dump(from int) string {
 	c.mu.Lock()
@@ -169,7 +181,8 @@ func (c *client) dump(from int) string {
 	return b.String()
 }
 
-// serveResult waits for Serve to return.
+// serveResult waits for the server to end and returns Serve's result (or
+// the process's exit status).
 func (c *client) serveResult() error {
 	c.t.Helper()
 	select {

@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -21,6 +22,8 @@ type outbox struct {
 	cancel context.CancelFunc
 	wake   chan struct{} // buffered(1): the queue has grown or is closing
 	done   chan struct{} // closed when run returns
+
+	broken bool // a write failed: the client is gone. Owned by run.
 
 	mu      sync.Mutex // guards queue and closing
 	queue   []func(context.Context)
@@ -98,16 +101,24 @@ func (o *outbox) notify(method string, params any) {
 	o.push(func(ctx context.Context) { o.send(ctx, method, params) })
 }
 
-// send sends a notification now; it runs on the outbox goroutine.
+// send sends a notification now; it runs on the outbox goroutine. After a
+// failed write it drops everything: the client is gone.
 func (o *outbox) send(ctx context.Context, method string, params any) {
-	if err := o.conn.Notify(ctx, method, params); err != nil && ctx.Err() == nil {
-		o.logf("lsp: %s: %v", method, err)
+	if o.broken {
+		return
+	}
+	if err := o.conn.Notify(ctx, method, params); err != nil {
+		o.broken = true
+		o.logf("lsp: %s: %v; dropping further notifications", method, err)
 	}
 }
 
 // call sends a request now and waits for its answer, at most
 // clientCallTimeout; it runs on the outbox goroutine.
 func (o *outbox) call(ctx context.Context, method string, params any) error {
+	if o.broken {
+		return errors.New("lsp: the connection is broken")
+	}
 	ctx, cancel := context.WithTimeout(ctx, clientCallTimeout)
 	defer cancel()
 	_, err := o.conn.Call(ctx, method, params, nil)

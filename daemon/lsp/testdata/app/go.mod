@@ -1,0 +1,7 @@
+module example.com/app
+
+go 1.22
+
+require github.com/gin-gonic/gin v1.10.0
+
+replace github.com/gin-gonic/gin => ./fakegin
