@@ -162,6 +162,35 @@ local function run()
     return false
   end)
 
+  -- diagnostics 'auto' asks for 'complement' when gopls is attached to the
+  -- buffer: a client named gopls (a silent process stands in for it) attaches
+  -- to Go buffers of a second copy of the module first.
+  local app2 = app .. '2'
+  vim.fn.mkdir(app2, 'p')
+  vim.fn.system({ 'cp', '-r', app .. '/.', app2 })
+  local gopls_id
+  vim.api.nvim_create_autocmd('FileType', {
+    pattern = 'go',
+    callback = function(ev)
+      if vim.api.nvim_buf_get_name(ev.buf):find(app2, 1, true) == 1 then
+        gopls_id = gopls_id or vim.lsp.start_client({ name = 'gopls', cmd = { 'sleep', '600' }, root_dir = app2 })
+        vim.lsp.buf_attach_client(ev.buf, gopls_id)
+      end
+    end,
+  })
+  vim.cmd('edit ' .. vim.fn.fnameescape(app2 .. '/main.go'))
+  local buf2 = vim.api.nvim_get_current_buf()
+  wait_for('ginhotd attached in the second root', function()
+    local c = ginhot.client(buf2)
+    return c ~= nil and c.config.root_dir == vim.fn.resolve(app2)
+  end)
+  local c2 = ginhot.client(buf2)
+  check('diagnostics auto = complement beside gopls', c2.config.init_options.diagnostics == 'complement', vim.inspect(c2.config.init_options))
+  check('one client per root', c2.id ~= client.id)
+  local gopls = vim.lsp.get_client_by_id(gopls_id)
+  if vim.fn.has('nvim-0.11') == 1 then gopls:stop(true) else gopls.stop(true) end
+  vim.cmd('buffer ' .. buf)
+
   -- stopping the client stops the daemon and its app
   local pid = ginhot.status(buf).targets[1].pid
   stop_all()

@@ -91,13 +91,42 @@ local function clients(bufnr, n)
   return out
 end
 
+-- Reports whether client id is attached to bufnr.
+local function attached(client, bufnr)
+  if vim.lsp.buf_is_attached then
+    return vim.lsp.buf_is_attached(bufnr, client.id)
+  end
+  return client.attached_buffers ~= nil and client.attached_buffers[bufnr] == true
+end
+
+-- Reports whether a client named gopls is attached to bufnr, initialized or
+-- not (gopls is usually still initializing when ginhotd starts).
+local function gopls_attached(bufnr)
+  if vim.lsp.get_clients and #vim.lsp.get_clients({ bufnr = bufnr, name = 'gopls', _uninitialized = true }) > 0 then
+    return true
+  end
+  -- Before 0.11 the client lists leave out clients that are still
+  -- initializing; get_client_by_id finds them, and ids count up from 1.
+  local last = 0
+  for _, c in ipairs(clients(nil, nil)) do
+    last = math.max(last, c.id)
+  end
+  for id = 1, last + 16 do
+    local c = vim.lsp.get_client_by_id(id)
+    if c and c.name == 'gopls' and attached(c, bufnr) then
+      return true
+    end
+  end
+  return false
+end
+
 -- Returns the diagnostics mode to ask for when ginhotd starts for bufnr.
 local function diagnostics_mode(bufnr)
   local d = state.opts.diagnostics
   if d ~= 'auto' then
     return d
   end
-  return #clients(bufnr, 'gopls') > 0 and 'complement' or 'all'
+  return gopls_attached(bufnr) and 'complement' or 'all'
 end
 
 -- Returns cmd with its executable resolved: from PATH, else $(go env GOPATH)/bin.
