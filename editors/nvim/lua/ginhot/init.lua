@@ -267,7 +267,8 @@ local function enable()
     end
   end
   config.before_init = function(params, c)
-    params.initializationOptions = vim.tbl_extend('force', state.opts.init_options, { diagnostics = modes[c.root_dir] or 'all' })
+    c.init_options = vim.tbl_extend('force', state.opts.init_options, { diagnostics = modes[c.root_dir] or 'all' })
+    params.initializationOptions = c.init_options
   end
   config.on_exit = function(_, _, client_id)
     state.clients[client_id] = nil
