@@ -244,8 +244,11 @@ func TestBinary(t *testing.T) {
 				t.Fatalf("got %+v, want a response to %d with code %d", m, want.id, want.code)
 			}
 		}
-		if !strings.Contains(d.stderr.String(), `invalid Content-Length "nope"`) {
-			t.Errorf("stderr does not log the bad frame:\n%s", d.stderr.String())
+		// stderr is copied by a goroutine of os/exec: it may lag.
+		for deadline := time.Now().Add(wait); !strings.Contains(d.stderr.String(), `invalid Content-Length "nope"`); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("stderr does not log the bad frame:\n%s", d.stderr.String())
+			}
 		}
 	})
 }

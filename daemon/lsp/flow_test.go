@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 
 // copyFixture copies testdata/<name> to a new temporary directory and
 // returns the copy's path.
-func copyFixture(t *testing.T, name string) string {
+func copyFixture(t testing.TB, name string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), name)
 	if err := os.CopyFS(dst, os.DirFS(filepath.Join("testdata", name))); err != nil {
@@ -53,7 +53,7 @@ func copyFixture(t *testing.T, name string) string {
 	return dst
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
@@ -197,13 +197,22 @@ func TestFlow(t *testing.T) {
 	if st.LogFile == "" {
 		t.Error("status has no log file")
 	}
-	c.await(from, wait, "progress token request", func(n note) bool { return n.method == "window/workDoneProgress/create" })
-	c.await(from, wait, "progress begin", func(n note) bool {
-		return n.method == "$/progress" && strings.Contains(string(n.params), `"kind":"begin"`) && strings.Contains(string(n.params), "building")
-	})
-	c.await(from, wait, "progress end", func(n note) bool {
-		return n.method == "$/progress" && strings.Contains(string(n.params), `"kind":"end"`)
-	})
+	n, _ = c.await(from, wait, "progress token request", func(n note) bool { return n.method == "window/workDoneProgress/create" })
+	var created struct{ Token string }
+	if err := json.Unmarshal(n.params, &created); err != nil || created.Token == "" {
+		t.Fatalf("window/workDoneProgress/create params %s: %v", n.params, err)
+	}
+	progress := func(kind string) func(note) bool {
+		return func(n note) bool {
+			var p struct {
+				Token string
+				Value struct{ Kind, Title string }
+			}
+			return n.method == "$/progress" && json.Unmarshal(n.params, &p) == nil && p.Token == created.Token && p.Value.Kind == kind
+		}
+	}
+	c.await(from, wait, "progress begin", progress("begin"))
+	c.await(from, wait, "progress end", progress("end"))
 	c.await(from, wait, "app output as logMessage", func(n note) bool {
 		return n.method == "window/logMessage" && strings.Contains(string(n.params), "app listening on port")
 	})
@@ -411,5 +420,28 @@ func TestOutputAndOutsideErrors(t *testing.T) {
 		if n.method == "textDocument/publishDiagnostics" && strings.Contains(string(n.params), "fakegin") {
 			t.Errorf("diagnostic published for a file outside the workspace folder: %s", n.params)
 		}
+	}
+}
+
+// TestConfigError: a bad initializationOptions key is reported once with
+// window/showMessage, and the folder is left alone.
+func TestConfigError(t *testing.T) {
+	dir := copyFixture(t, "app")
+	c := newClient(t, Options{})
+	p := initParams(dir)
+	p["initializationOptions"] = map[string]any{"addr": "127.0.0.1:0", "no_such_key": true}
+	from := c.mark()
+	c.mustCall("initialize", p, nil)
+	c.notify("initialized", map[string]any{})
+	n, _ := c.await(from, wait, "showMessage about the unknown key", func(n note) bool { return n.method == "window/showMessage" })
+	var sm protocol.ShowMessageParams
+	if err := json.Unmarshal(n.params, &sm); err != nil {
+		t.Fatal(err)
+	}
+	if sm.Type != protocol.MessageTypeError || !strings.Contains(sm.Message, `unknown key "no_such_key"`) || !strings.Contains(sm.Message, dir) {
+		t.Errorf("showMessage = %+v, want an error naming the key and the folder", sm)
+	}
+	if err := c.call("workspace/executeCommand", execute("ginhot.restart"), nil); rpcCode(err) != codeRequestFailed {
+		t.Errorf("restart with the folder left alone: got %v, want RequestFailed", err)
 	}
 }

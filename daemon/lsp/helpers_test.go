@@ -22,7 +22,7 @@ const wait = 60 * time.Second
 // a connection to Serve. It records every notification the server sends,
 // and answers window/workDoneProgress/create.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	conn jsonrpc2.Conn
 	done chan error // Serve's result
 
@@ -39,7 +39,7 @@ type note struct {
 }
 
 // testLogf returns a Logf that logs to t until the test ends.
-func testLogf(t *testing.T) func(string, ...any) {
+func testLogf(t testing.TB) func(string, ...any) {
 	var mu sync.Mutex
 	ended := false
 	t.Cleanup(func() {
@@ -58,7 +58,7 @@ func testLogf(t *testing.T) func(string, ...any) {
 
 // startServer runs Serve on one end of an in-memory pipe and returns the
 // raw other end. Cleanup closes it and waits for Serve to return.
-func startServer(t *testing.T, opts Options) (net.Conn, chan error) {
+func startServer(t testing.TB, opts Options) (net.Conn, chan error) {
 	t.Helper()
 	if opts.Logf == nil {
 		opts.Logf = testLogf(t)
@@ -78,14 +78,14 @@ func startServer(t *testing.T, opts Options) (net.Conn, chan error) {
 }
 
 // newClient starts a server and connects a client to it.
-func newClient(t *testing.T, opts Options) *client {
+func newClient(t testing.TB, opts Options) *client {
 	t.Helper()
 	raw, done := startServer(t, opts)
 	return connect(t, raw, done)
 }
 
 // connect runs a client on conn; done yields the server's result.
-func connect(t *testing.T, conn io.ReadWriteCloser, done chan error) *client {
+func connect(t testing.TB, conn io.ReadWriteCloser, done chan error) *client {
 	c := &client{t: t, done: done, grew: make(chan struct{})}
 	c.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(conn))
 	// AsyncHandler: the client's reader never blocks on its own replies,

@@ -116,7 +116,10 @@ func eventLine(e session.Event) string {
 	case session.KindCrash:
 		fmt.Fprintf(&b, "%s exited (pid %d)", e.Target, e.PID)
 	default:
-		fmt.Fprintf(&b, "%s %s", e.Kind, e.Target)
+		b.WriteString(string(e.Kind))
+		if e.Target != "" {
+			fmt.Fprintf(&b, " %s", e.Target)
+		}
 	}
 	if e.Reason != "" {
 		fmt.Fprintf(&b, ": %s", e.Reason)
