@@ -23,7 +23,9 @@ type outbox struct {
 	wake   chan struct{} // buffered(1): the queue has grown or is closing
 	done   chan struct{} // closed when run returns
 
-	broken bool // a write failed: the client is gone. Owned by run.
+	// Owned by the run goroutine:
+	broken     bool // a write failed: the client is gone
+	noProgress bool // the client let a progress token request time out
 
 	mu      sync.Mutex // guards queue and closing
 	queue   []func(context.Context)

@@ -3,6 +3,7 @@ package lsp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -150,9 +151,15 @@ func (p *presenter) beginBuild(e session.Event) {
 	title := "ginhotd: building " + e.Target
 	message := e.Cause
 	p.out.push(func(ctx context.Context) {
+		if p.out.noProgress {
+			return
+		}
 		tok := protocol.NewProgressToken(pr.token)
 		if err := p.out.call(ctx, "window/workDoneProgress/create", &protocol.WorkDoneProgressCreateParams{Token: *tok}); err != nil {
 			p.out.logf("lsp: window/workDoneProgress/create: %v", err)
+			// A client that does not answer would hold every later
+			// message for clientCallTimeout: stop asking.
+			p.out.noProgress = errors.Is(err, context.DeadlineExceeded)
 			return
 		}
 		pr.ok = true
