@@ -36,6 +36,7 @@ type Session struct {
 
 	graph   atomic.Pointer[analysis.Graph]
 	watcher atomic.Pointer[watch.Watcher]
+	causes  sync.Map // path → Cause given by Changed, until its batch comes
 
 	statusMu sync.Mutex
 	status   Status
@@ -233,6 +234,7 @@ func (s *Session) onBatch(b watch.Batch) {
 	start := time.Now()
 	res := g.Classify(b.Paths)
 	us := time.Since(start).Microseconds()
+	cause := s.causeOf(b.Paths)
 	acted := false
 	for i, d := range res.Decisions {
 		t := s.targets[i]
@@ -241,13 +243,13 @@ func (s *Session) onBatch(b watch.Batch) {
 			acted = true
 			t.changeAt = start
 			t.decisionUS = us
-			s.startBuild(t, CauseFileChange, d.Reason)
+			s.startBuild(t, cause, d.Reason)
 		case analysis.Restart:
 			acted = true
 			t.changeAt = start
-			s.emit(Event{Kind: KindRestart, Target: t.t.Name, Reason: d.Reason, Cause: CauseFileChange.String(), DecisionUS: us})
+			s.emit(Event{Kind: KindRestart, Target: t.t.Name, Reason: d.Reason, Cause: cause.String(), DecisionUS: us})
 			if !t.stopped && t.lastGood != "" {
-				s.startVersion(t, t.lastGood, CauseFileChange)
+				s.startVersion(t, t.lastGood, cause)
 			}
 		}
 	}
@@ -256,7 +258,7 @@ func (s *Session) onBatch(b watch.Batch) {
 		if len(res.Decisions) > 0 {
 			reason = res.Decisions[0].Reason
 		}
-		s.emit(Event{Kind: KindSkip, Reason: reason, Cause: CauseFileChange.String(), DecisionUS: us})
+		s.emit(Event{Kind: KindSkip, Reason: reason, Cause: cause.String(), DecisionUS: us})
 	}
 	if res.Reload {
 		s.reloadGraph()
@@ -289,9 +291,26 @@ func (s *Session) reloadGraph() {
 // They join the file watcher's funnel, so a save seen by both yields one
 // decision.
 func (s *Session) Changed(cause Cause, paths ...string) {
-	if w := s.watcher.Load(); w != nil {
-		w.Notify(paths...)
+	w := s.watcher.Load()
+	if w == nil {
+		return
 	}
+	for _, p := range paths {
+		s.causes.Store(p, cause)
+	}
+	w.Notify(paths...)
+}
+
+// causeOf returns what set off a change set: the cause an editor gave for
+// one of its paths, else the file watcher.
+func (s *Session) causeOf(paths []string) Cause {
+	cause := CauseFileChange
+	for _, p := range paths {
+		if c, ok := s.causes.LoadAndDelete(p); ok {
+			cause = c.(Cause)
+		}
+	}
+	return cause
 }
 
 // Do runs a user command on the target named by its import path or name
