@@ -117,7 +117,7 @@ func realMain(args []string) int {
 		res.Mode = "quick"
 	}
 	start := time.Now()
-	err := run(ctx, res, *keep)
+	err := run(ctx, res, *keep, *out)
 	res.DurationS = time.Since(start).Seconds()
 	res.Machine.LoadEnd = loadAvg()
 	if err != nil {
@@ -136,8 +136,9 @@ func realMain(args []string) int {
 	return 0
 }
 
-// run prepares the tools and runs every scenario, filling res.
-func run(ctx context.Context, res *Results, keep bool) (err error) {
+// run prepares the tools and runs every scenario, filling res; it copies
+// ginhotd's event logs to out.
+func run(ctx context.Context, res *Results, keep bool, out string) (err error) {
 	p, err := newProcs()
 	if err != nil {
 		return err
@@ -160,6 +161,11 @@ func run(ctx context.Context, res *Results, keep bool) (err error) {
 	} else {
 		defer os.RemoveAll(b.work)
 	}
+	defer func() {
+		if err := b.saveEvents(out, res); err != nil {
+			res.Errors = append(res.Errors, err.Error())
+		}
+	}()
 
 	if res.Plan.has("floor") {
 		if res.Floor, err = b.floor(); err != nil {
@@ -306,6 +312,33 @@ func loadAvg() float64 {
 	}
 	v, _ := strconv.ParseFloat(f[0], 64)
 	return v
+}
+
+// saveEvents copies the JSON event logs of the ginhotd columns to
+// dir/events-SLUG.jsonl, without the frequent status events.
+func (b *bench) saveEvents(dir string, res *Results) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	for _, t := range res.Tools {
+		src, err := os.ReadFile(filepath.Join(b.work, "logs", t.Slug+".events.jsonl"))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		var kept []string
+		for _, line := range strings.Split(string(src), "\n") {
+			if line != "" && !strings.Contains(line, `"event":"status"`) {
+				kept = append(kept, line)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "events-"+t.Slug+".jsonl"), []byte(strings.Join(kept, "\n")+"\n"), 0o644); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+	}
+	return nil
 }
 
 // writeOutputs writes latest.json, table.md and chart.svg to dir.

@@ -369,13 +369,16 @@ func renderChart(res *Results) string {
 	var lat, fails []chartBar
 	for i, c := range columns(res) {
 		name := toolSpecs()[i].Name
-		if c == nil || c.SaveServeStats.N == 0 {
-			lat = append(lat, chartBar{label: name, text: "n/a", color: colors[i]})
-		} else {
-			lat = append(lat, chartBar{label: name, value: c.SaveServeStats.Median, text: fmtMS(c.SaveServeStats.Median), color: colors[i]})
+		switch {
+		case c == nil:
+			lat = append(lat, chartBar{label: name, text: "not run", color: colors[i]})
+		case c.SaveServeStats.N == 0:
+			lat = append(lat, chartBar{label: name, text: statCell(c.SaveServeStats, median), color: colors[i]})
+		default:
+			lat = append(lat, chartBar{label: name, value: c.SaveServeStats.Median, text: statCell(c.SaveServeStats, median), color: colors[i]})
 		}
 		if c == nil || c.Availability == nil {
-			fails = append(fails, chartBar{label: name, text: "n/a", color: colors[i]})
+			fails = append(fails, chartBar{label: name, text: "not run", color: colors[i]})
 		} else {
 			a := c.Availability
 			fails = append(fails, chartBar{label: name, value: float64(a.Failed), text: fmt.Sprintf("%d of %d", a.Failed, a.Total), color: colors[i]})
@@ -383,6 +386,9 @@ func renderChart(res *Results) string {
 	}
 	if res.Floor != nil && res.Floor.Stats.N > 0 {
 		lat = append(lat, chartBar{label: "floor (go build + exec)", value: res.Floor.Stats.Median, text: fmtMS(res.Floor.Stats.Median), color: "#6c757d"})
+		if st := res.Floor.StrippedStats; st.N > 0 {
+			lat = append(lat, chartBar{label: "floor, -ldflags=-s -w", value: st.Median, text: fmtMS(st.Median), color: "#adb5bd"})
+		}
 	}
 	const width = 760
 	var sb strings.Builder

@@ -20,11 +20,11 @@ import (
 // timeout.
 const (
 	readyTimeout  = 180 * time.Second
-	serveTimeout  = 60 * time.Second
+	serveTimeout  = 15 * time.Second        // 5 to 10 times a build on this machine
 	settleQuiet   = 1500 * time.Millisecond // longer than air's 1 s delay: an edit that builds shows
 	shortQuiet    = 500 * time.Millisecond  // after the awaited version was served
 	settleLimit   = 60 * time.Second
-	stormTimeout  = 120 * time.Second
+	stormTimeout  = 60 * time.Second
 	buildTimeout  = 60 * time.Second
 	afterFailure  = 2 * time.Second
 	templateMark  = "<p>version {{.Version}}</p>"
@@ -68,8 +68,8 @@ func stormFile(rel, v string) string {
 }
 
 // runTool runs scenarios 1 to 8 on a fresh copy for one tool.
-func (b *bench) runTool(spec toolSpec) ToolResult {
-	r := ToolResult{Name: spec.Name, Slug: spec.Slug, Irrelevant: []Irrelevant{}, Windows: []Window{}}
+func (b *bench) runTool(spec toolSpec) (r ToolResult) {
+	r = ToolResult{Name: spec.Name, Slug: spec.Slug, Irrelevant: []Irrelevant{}, Windows: []Window{}}
 	fail := func(err error) { r.Errors = append(r.Errors, err.Error()); logf("%s: %v", spec.Name, err) }
 	dir := filepath.Join(b.work, spec.Slug, "shop")
 	storm, err := b.prepareShop(dir)
