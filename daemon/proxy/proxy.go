@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -198,13 +199,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer expired.Stop()
 	var failed *Backend
 	var dialErr error
+	resets := 0
 	for {
 		b, reason := p.acquire(r.Context(), expired.C, failed, dialErr)
 		if b == nil {
 			p.unavailable(w, r, reason)
 			return
 		}
-		err := p.forward(w, r, b, body, replay)
+		err := p.forward(w, r, b, body, replay, resets == 0)
+		if isReset(err) {
+			resets++
+		}
 		if err == nil {
 			return
 		}
@@ -285,7 +290,8 @@ func (p *Proxy) timeoutReason(failed *Backend, dialErr error) string {
 type attempt struct {
 	backend *Backend
 	replay  bool  // a failed dial may be retried
-	dialErr error // set by proxyError when the dial failed and replay is true
+	reset   bool  // a connection reset of an idempotent request may be retried
+	dialErr error // set by proxyError when the attempt may be retried
 }
 
 type attemptKey struct{}
@@ -296,11 +302,11 @@ func attemptOf(ctx context.Context) *attempt {
 
 // forward sends r to b once. It returns a non-nil error only when the dial
 // failed and nothing was written to w, so the request can be retried.
-func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, b *Backend, body []byte, replay bool) error {
+func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, b *Backend, body []byte, replay, allowReset bool) error {
 	// Deferred: ReverseProxy panics with http.ErrAbortHandler when copying the
 	// response fails.
 	defer b.release()
-	a := &attempt{backend: b, replay: replay}
+	a := &attempt{backend: b, replay: replay, reset: allowReset && replay && idempotent(r.Method)}
 	out := r.WithContext(context.WithValue(r.Context(), attemptKey{}, a))
 	if len(body) > 0 {
 		out.Body = io.NopCloser(bytes.NewReader(body))
@@ -346,6 +352,14 @@ func (p *Proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	a := attemptOf(r.Context())
 	var opErr *net.OpError
 	if a.replay && errors.As(err, &opErr) && opErr.Op == "dial" {
+		a.dialErr = err
+		return
+	}
+	// A version killed between two requests resets the idle connection the
+	// next request is sent on: nothing was answered, so an idempotent
+	// request is tried once more on the next version. Only once, so that a
+	// request that itself crashes the app does not crash every version.
+	if a.reset && isReset(err) {
 		a.dialErr = err
 		return
 	}
@@ -425,4 +439,19 @@ type logWriter func(format string, args ...any)
 func (f logWriter) Write(b []byte) (int, error) {
 	f("proxy: %s", strings.TrimSuffix(string(b), "\n"))
 	return len(b), nil
+}
+
+// idempotent reports whether a request with this method may be sent twice.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// isReset reports whether err says the backend dropped the connection
+// before answering.
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }

@@ -33,6 +33,7 @@ type target struct {
 	pid     int
 
 	changeAt   time.Time // when the change being acted on was seen
+	readyAt    time.Time // when the serving version became ready
 	decisionUS int64
 
 	buildID     int
@@ -306,6 +307,7 @@ func (s *Session) onReady(t *target, id int, p *run.Process, bin, port string, s
 	t.state = StateRunning
 	t.err = ""
 	t.changeAt = time.Time{}
+	t.readyAt = time.Now()
 	if t.runDiags != nil {
 		t.runDiags = nil
 		s.publishDiagnostics()
@@ -439,6 +441,9 @@ func (s *Session) onExit(t *target, p *run.Process) {
 	}
 	if t.stopped || t.lastGood == "" {
 		return
+	}
+	if time.Since(t.readyAt) > run.DefaultBackoffMax {
+		t.backoff.Reset() // it ran well for a while: not a crash loop
 	}
 	s.retryLater(t, t.lastGood)
 }
