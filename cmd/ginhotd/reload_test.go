@@ -196,3 +196,23 @@ func TestAppExitingAtStartIsShownAndBackedOff(t *testing.T) {
 		t.Fatalf("retry delays do not back off: %q", delays)
 	}
 }
+
+func TestWrongPortIsExplained(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := copyFixture(t, "app")
+	if err := os.WriteFile(filepath.Join(dir, "ginhot.toml"), []byte("env = [\"HARDCODED_ADDR="+addr+"\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := launch(t, dir)
+	e := d.await("crash naming the port", 30*time.Second, func(e event) bool { return e.Event == "crash" })
+	for _, want := range []string{"listens on port", "r.Run()", "--no-proxy"} {
+		if !strings.Contains(e.Reason, want) {
+			t.Fatalf("crash reason %q does not mention %q", e.Reason, want)
+		}
+	}
+}

@@ -1,7 +1,8 @@
 // Command app is a plain net/http fixture that imports (a stand-in for) Gin.
 // It listens on $PORT, or on fd 3 when started with LISTEN_FDS=1 (socket
 // activation), and shuts down gracefully on SIGTERM unless IGNORE_TERM is set.
-// With EXIT_AT_START set it exits at once, as a misconfigured app does.
+// With EXIT_AT_START set it exits at once, as a misconfigured app does; with
+// HARDCODED_ADDR it listens there and ignores PORT.
 package main
 
 import (
@@ -64,6 +65,9 @@ func main() {
 func listener() (net.Listener, error) {
 	if os.Getenv("LISTEN_FDS") == "1" {
 		return net.FileListener(os.NewFile(3, "socket"))
+	}
+	if addr := os.Getenv("HARDCODED_ADDR"); addr != "" {
+		return net.Listen("tcp", addr) // an app that ignores PORT
 	}
 	return net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
 }
