@@ -227,7 +227,7 @@ func (s *Session) waitReady(p *run.Process, t *target, port string, timeout time
 	if t.sock != nil {
 		select {
 		case <-p.Exited():
-			return exitError(p)
+			return exitError(p, true)
 		case <-time.After(300 * time.Millisecond):
 			return nil
 		case <-ctx.Done():
@@ -252,7 +252,7 @@ func (s *Session) waitReady(p *run.Process, t *target, port string, timeout time
 		case <-p.Exited():
 			cancel()
 			<-ready
-			return exitError(p)
+			return exitError(p, false)
 		case <-wrongPort.C:
 			ports, _ := run.ListeningPorts(p.PID())
 			if len(ports) > 0 && !containsPort(ports, port) {
@@ -266,13 +266,17 @@ func (s *Session) waitReady(p *run.Process, t *target, port string, timeout time
 	}
 }
 
-func exitError(p *run.Process) error {
+func exitError(p *run.Process, socket bool) error {
 	msg := "the app exited during start-up"
 	if err := p.ExitErr(); err != nil {
 		msg += ": " + err.Error()
 	}
 	tail := strings.Join(p.Tail(), "\n")
-	if strings.Contains(tail, "address already in use") {
+	switch {
+	case !strings.Contains(tail, "address already in use"):
+	case socket:
+		msg += " (it tried to bind an address of its own: with --socket-activation it must serve on the socket passed as fd 3 when LISTEN_FDS=1, see the README)"
+	default:
 		msg += " (its address is taken: a hard-coded r.Run(\":8080\") clashes with ginhotd's proxy; use r.Run() so the app honours PORT, or --no-proxy)"
 	}
 	return errors.New(msg)
