@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -137,10 +136,7 @@ func TestStartupPanicKeepsOldVersion(t *testing.T) {
 }
 
 func TestAppIgnoringSIGTERMIsKilled(t *testing.T) {
-	dir := copyFixture(t, "app")
-	if err := os.WriteFile(filepath.Join(dir, "ginhot.toml"), []byte("env = [\"IGNORE_TERM=1\"]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := fixtureWithConfig(t, "env = [\"IGNORE_TERM=1\"]\n")
 	d2 := startDaemonIn(t, dir, "--kill-timeout", "500ms")
 	var pid int
 	fmt.Sscan(d2.get("/pid"), &pid)
@@ -176,10 +172,7 @@ func TestCrashedAppIsRestartedAndRequestsAreHeld(t *testing.T) {
 }
 
 func TestAppExitingAtStartIsShownAndBackedOff(t *testing.T) {
-	dir := copyFixture(t, "app")
-	if err := os.WriteFile(filepath.Join(dir, "ginhot.toml"), []byte("env = [\"EXIT_AT_START=1\"]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := fixtureWithConfig(t, "env = [\"EXIT_AT_START=1\"]\n")
 	d := launch(t, dir)
 	e := d.await("crash at start", 60*time.Second, func(e event) bool { return e.Event == "crash" })
 	if !strings.Contains(e.Output, "DATABASE_URL is not set") {
@@ -204,10 +197,7 @@ func TestWrongPortIsExplained(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	dir := copyFixture(t, "app")
-	if err := os.WriteFile(filepath.Join(dir, "ginhot.toml"), []byte("env = [\"HARDCODED_ADDR="+addr+"\"]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := fixtureWithConfig(t, "env = [\"HARDCODED_ADDR="+addr+"\"]\n")
 	d := launch(t, dir)
 	e := d.await("crash naming the port", 30*time.Second, func(e event) bool { return e.Event == "crash" })
 	for _, want := range []string{"listens on port", "r.Run()", "--no-proxy"} {

@@ -101,6 +101,17 @@ func copyFixture(t *testing.T, name string) string {
 	return dst
 }
 
+// fixtureWithConfig copies the app fixture and writes toml as its
+// ginhot.toml.
+func fixtureWithConfig(t *testing.T, toml string) string {
+	t.Helper()
+	dir := copyFixture(t, "app")
+	if err := os.WriteFile(filepath.Join(dir, "ginhot.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // startDaemon runs ginhotd on a copy of the app fixture and waits until the
 // first version serves.
 func startDaemon(t *testing.T, args ...string) *daemon {
@@ -338,10 +349,7 @@ func TestRunLeavesNoAppBehind(t *testing.T) {
 
 func TestRunBadInput(t *testing.T) {
 	notModule := t.TempDir()
-	broken := copyFixture(t, "app")
-	if err := os.WriteFile(filepath.Join(broken, "ginhot.toml"), []byte("addr = \"127.0.0.1:0\"\nadr = 1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	broken := fixtureWithConfig(t, "addr = \"127.0.0.1:0\"\nadr = 1\n")
 	tests := []struct {
 		name string
 		args []string
