@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -443,5 +444,35 @@ func TestConfigError(t *testing.T) {
 	}
 	if err := c.call("workspace/executeCommand", execute("ginhot.restart"), nil); rpcCode(err) != codeRequestFailed {
 		t.Errorf("restart with the folder left alone: got %v, want RequestFailed", err)
+	}
+}
+
+// TestWrongPortShowsMessage: an app that listens on a port of its own
+// instead of $PORT gets a window/showMessage that says how to fix it.
+func TestWrongPortShowsMessage(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := copyFixture(t, "app")
+	main := filepath.Join(dir, "main.go")
+	b, err := os.ReadFile(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, main, strings.Replace(string(b), `"127.0.0.1:"+os.Getenv("PORT")`, `"`+addr+`"`, 1))
+	c := newClient(t, Options{})
+	from := c.mark()
+	c.mustCall("initialize", initParams(dir), nil)
+	c.notify("initialized", map[string]any{})
+	n, _ := c.await(from, wait, "showMessage about the port", func(n note) bool { return n.method == "window/showMessage" })
+	var sm protocol.ShowMessageParams
+	if err := json.Unmarshal(n.params, &sm); err != nil {
+		t.Fatal(err)
+	}
+	if sm.Type != protocol.MessageTypeWarning || !strings.Contains(sm.Message, "r.Run()") || !strings.Contains(sm.Message, "not on PORT") {
+		t.Errorf("showMessage = %+v, want a warning with the fix", sm)
 	}
 }

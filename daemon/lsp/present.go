@@ -77,6 +77,15 @@ func (p *presenter) Notify(e session.Event) {
 		p.out.showMessage(protocol.MessageTypeWarning, "ginhotd: "+e.Message)
 	case session.KindError:
 		p.out.showMessage(protocol.MessageTypeError, "ginhotd: "+e.Message)
+	case session.KindCrash:
+		// A start-up failure the user must fix (wrong port, never listens)
+		// carries a "start" diagnostic; its reason says how to fix it.
+		for _, d := range e.Diagnostics {
+			if d.Kind == "start" {
+				p.out.showMessage(protocol.MessageTypeWarning, "ginhotd: "+e.Reason)
+				break
+			}
+		}
 	case session.KindBuildStart:
 		p.beginBuild(e)
 	case session.KindBuildOK, session.KindBuildFail:

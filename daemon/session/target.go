@@ -380,8 +380,9 @@ func (s *Session) onStartFailed(t *target, id int, p *run.Process, bin, reason s
 		d := build.Diagnostic{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: "panic", Package: t.t.Path}
 		ev.Diagnostics = []build.Diagnostic{d}
 		t.runDiags = ev.Diagnostics
-	} else if strings.Contains(reason, "did not listen") || strings.Contains(reason, "listens on port") {
-		t.runDiags = []build.Diagnostic{{File: mainFile(t.t.Dir), Line: 1, Message: reason, Kind: "start", Package: t.t.Path}}
+	} else if needsUser(reason) {
+		ev.Diagnostics = []build.Diagnostic{{File: mainFile(t.t.Dir), Line: 1, Message: reason, Kind: "start", Package: t.t.Path}}
+		t.runDiags = ev.Diagnostics
 	}
 	s.emit(ev)
 	s.publishDiagnostics()
@@ -408,6 +409,17 @@ func (s *Session) onStartFailed(t *target, id int, p *run.Process, bin, reason s
 		return
 	}
 	s.retryLater(t, bin)
+}
+
+// needsUser reports whether a start-up failure is one the user must fix in
+// the app or the flags (its reason then says how), rather than a crash.
+func needsUser(reason string) bool {
+	for _, s := range []string{"did not listen", "listens on port", "address is taken", "bind an address"} {
+		if strings.Contains(reason, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // retryLater starts bin again after the target's backoff delay, unless
