@@ -3,7 +3,12 @@
 // floor (a plain go build of the same edit plus exec to the first HTTP 200),
 // and writes a markdown table, the raw results as JSON and an SVG bar chart.
 //
-//	go run ./bench [--quick] [--out DIR] [--keep]
+//	go run ./bench [--quick] [--out DIR] [--keep] [--only PART,...]
+//
+// The full run (about 10 minutes on 2 cores) writes DIR/latest.json,
+// DIR/table.md, DIR/chart.svg and ginhotd's event logs (DIR/events-*.jsonl)
+// to bench/results by default; --quick (under 3 minutes) leaves out the
+// scale scenario and the --no-proxy column and repeats less.
 //
 // It owns the bench/ directory and its committed results. It drives the
 // ginhotd binary as a user does, through its JSON event log, and never

@@ -34,6 +34,14 @@ func statCell(s Stats, f func(Stats) string) string {
 	return out
 }
 
+// cpu formats CPU seconds, which /proc counts in 10 ms ticks.
+func cpu(s float64) string {
+	if s == 0 {
+		return "< 0.01 s"
+	}
+	return fmt.Sprintf("%.2f s", s)
+}
+
 func median(s Stats) string { return fmtMS(s.Median) }
 func p90(s Stats) string    { return fmtMS(s.P90) }
 func minMax(s Stats) string { return fmtMS(s.Min) + " – " + fmtMS(s.Max) }
@@ -267,7 +275,7 @@ func renderTable(res *Results) string {
 		if r.Idle == nil {
 			return "—"
 		}
-		return fmt.Sprintf("%.2f s", r.Idle.CPUSeconds)
+		return cpu(r.Idle.CPUSeconds)
 	}), "", ratios(func(r *ToolResult) float64 {
 		if r.Idle == nil {
 			return 0
@@ -291,6 +299,10 @@ func renderTable(res *Results) string {
 		}
 		return fmt.Sprint(r.Idle.Watches)
 	}), "", "")
+	line("CPU seconds of the tool's own process over scenarios 1–8", cell(func(r *ToolResult) string { return fmt.Sprintf("%.2f s", r.CPUTotalS) }),
+		"", ratios(func(r *ToolResult) float64 { return r.CPUTotalS }))
+	line("go builds run over scenarios 1–8 (start included)", cell(func(r *ToolResult) string { return fmt.Sprint(r.BuildsTotal) }),
+		"", ratios(func(r *ToolResult) float64 { return float64(r.BuildsTotal) }))
 	if res.Floor != nil && res.Floor.Stats.N > 0 {
 		f := res.Floor
 		line("10 floor: go build (warm cache) + exec → first 200, median", cell(func(*ToolResult) string { return "" }),
@@ -339,7 +351,7 @@ func renderScale(s *ScaleResult, idle string) string {
 		if i == nil {
 			return "—", "—", "—"
 		}
-		return fmt.Sprintf("%.2f s", i.CPUSeconds), fmt.Sprintf("%.1f MB", float64(i.RSSKB)/1024), fmt.Sprint(i.Watches)
+		return cpu(i.CPUSeconds), fmt.Sprintf("%.1f MB", float64(i.RSSKB)/1024), fmt.Sprint(i.Watches)
 	}
 	gc, gr, gw := idleCells(s.GinhotdIdle)
 	ac, ar, aw := idleCells(s.AirIdle)

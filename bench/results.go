@@ -100,6 +100,9 @@ type ToolResult struct {
 	Events map[string]int `json:"events,omitempty"`
 	// Windows are the scenario time windows, to line up with the events.
 	Windows []Window `json:"windows"`
+	// CPUTotalS is the CPU time of the tool's own process (not its builds
+	// or apps) over all its scenarios, read just before it was stopped.
+	CPUTotalS float64 `json:"cpu_total_s"`
 	// BuildsTotal is how many go builds the tool ran over the whole run.
 	BuildsTotal int      `json:"builds_total"`
 	Errors      []string `json:"errors,omitempty"`

@@ -80,6 +80,9 @@ func (b *bench) runTool(spec toolSpec) (r ToolResult) {
 	logf("%s: starting", spec.Name)
 	in, d, err := b.startTool(spec, dir, initialVer, readyTimeout)
 	defer func() {
+		if in != nil {
+			r.CPUTotalS, _ = cpuSeconds(in.pid)
+		}
 		in.stop()
 		if in != nil && in.events != nil {
 			r.Events = map[string]int{}
