@@ -67,10 +67,37 @@ func (s *Session) startBuild(t *target, cause Cause, reason string) {
 	s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason, Cause: cause.String(), DecisionUS: t.decisionUS})
 	t.decisionUS = 0
 	opts := s.buildOptions()
+	started := time.Now()
 	go func() {
 		res, err := build.Run(ctx, opts, t.t.Path)
-		s.post(func() { s.onBuild(t, id, cause, res, err) })
+		s.post(func() {
+			if id == t.buildID && err == nil && !res.OK && reason != staleBuild && touchedSince(res.Diags, started) {
+				// An editor was still writing a file the build read (a
+				// truncated file reads as "expected 'package'"): build
+				// again, once, rather than report errors nobody wrote.
+				s.startBuild(t, cause, staleBuild)
+				return
+			}
+			s.onBuild(t, id, cause, res, err)
+		})
 	}()
+}
+
+// staleBuild is the reason of a build started again because a file it
+// failed on changed while it ran.
+const staleBuild = "a file changed during the build"
+
+// touchedSince reports whether a file named by diags was modified after t.
+func touchedSince(diags []build.Diagnostic, t time.Time) bool {
+	for _, d := range diags {
+		if d.File == "" {
+			continue
+		}
+		if fi, err := os.Stat(d.File); err == nil && fi.ModTime().After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Session) onBuild(t *target, id int, cause Cause, res build.Result, err error) {
