@@ -97,6 +97,10 @@ func (p *procs) stop(pid int, sig syscall.Signal, grace time.Duration) bool {
 	case <-time.After(5 * time.Second):
 		graceful = false
 	}
+	// SIGKILL is delivered asynchronously: wait until the group is gone.
+	for deadline := time.Now().Add(2 * time.Second); groupAlive(pid) && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	p.mu.Lock()
 	delete(p.live, pid)
 	p.mu.Unlock()
@@ -134,6 +138,9 @@ func (p *procs) sweep() []string {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	for _, pid := range descendants(os.Getpid()) {
+		if !alive(pid) {
+			continue // a zombie, reaped below
+		}
 		left = append(left, fmt.Sprintf("pid %d (%s): left below the harness", pid, comm(pid)))
 		if pg, err := syscall.Getpgid(pid); err == nil && pg > 1 && pg != syscall.Getpgrp() {
 			_ = syscall.Kill(-pg, syscall.SIGKILL)
@@ -173,6 +180,24 @@ func alive(pid int) bool {
 	return err == nil && st.state != "Z"
 }
 
+// groupAlive reports whether a live process is in process group pgid.
+func groupAlive(pgid int) bool {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, err := readStat(pid); err == nil && st.pgrp == pgid && st.state != "Z" {
+			return true
+		}
+	}
+	return false
+}
+
 // comm returns the command name of pid, or "?".
 func comm(pid int) string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
@@ -185,7 +210,7 @@ func comm(pid int) string {
 // procStat is the part of /proc/PID/stat the harness uses.
 type procStat struct {
 	state        string
-	ppid         int
+	ppid, pgrp   int
 	utime, stime uint64
 }
 
@@ -210,12 +235,13 @@ func parseStat(s string) (procStat, error) {
 		return procStat{}, errors.New("stat: short line")
 	}
 	var st procStat
-	var err1, err2, err3 error
+	var err0, err1, err2, err3 error
 	st.state = f[0]
 	st.ppid, err1 = strconv.Atoi(f[1])
+	st.pgrp, err0 = strconv.Atoi(f[2])
 	st.utime, err2 = strconv.ParseUint(f[11], 10, 64)
 	st.stime, err3 = strconv.ParseUint(f[12], 10, 64)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	if err := errors.Join(err0, err1, err2, err3); err != nil {
 		return procStat{}, fmt.Errorf("stat: %w", err)
 	}
 	return st, nil
