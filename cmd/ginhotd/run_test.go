@@ -124,7 +124,7 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 func startDaemonIn(t *testing.T, dir string, args ...string) *daemon {
 	t.Helper()
 	d := launch(t, dir, args...)
-	ready := d.await("first version ready", 60*time.Second, func(e event) bool { return e.Event == "ready" })
+	ready := d.await("first version ready", 120*time.Second, func(e event) bool { return e.Event == "ready" })
 	st := d.await("status with URL", 5*time.Second, func(e event) bool {
 		return e.Status != nil && len(e.Status.Targets) > 0 && e.Status.Targets[0].URL != ""
 	})

@@ -16,7 +16,7 @@ import (
 )
 
 // wait bounds every wait of these tests.
-const wait = 60 * time.Second
+const wait = 120 * time.Second
 
 // client is an LSP client for tests: the go.lsp.dev/jsonrpc2 client side of
 // a connection to Serve. It records every notification the server sends,
