@@ -15,8 +15,8 @@ import (
 
 // load sends GET / at about rate requests per second from a few workers
 // until stop is closed, and counts failures (errors and non-200 answers).
-func load(url string, rate int, stop <-chan struct{}) (total, failed *atomic.Int64, wait func()) {
-	total, failed = new(atomic.Int64), new(atomic.Int64)
+func load(url string, rate int, stop <-chan struct{}) (total, failed *atomic.Int64, firstErr *atomic.Value, wait func()) {
+	total, failed, firstErr = new(atomic.Int64), new(atomic.Int64), new(atomic.Value)
 	var wg sync.WaitGroup
 	const workers = 4
 	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
@@ -34,25 +34,27 @@ func load(url string, rate int, stop <-chan struct{}) (total, failed *atomic.Int
 				}
 				total.Add(1)
 				resp, err := c.Get(url + "/")
+				if err == nil {
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = fmt.Errorf("GET /: %s", resp.Status)
+					}
+				}
 				if err != nil {
 					failed.Add(1)
-					continue
-				}
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
 				}
 			}
 		}()
 	}
-	return total, failed, wg.Wait
+	return total, failed, firstErr, wg.Wait
 }
 
 // reloadUnderLoad makes three reachable edits while a steady load runs and
 // asserts that no request failed and every edit was served.
 func reloadUnderLoad(t *testing.T, d *daemon) {
 	stop := make(chan struct{})
-	total, failed, wait := load(d.url, 200, stop)
+	total, failed, firstErr, wait := load(d.url, 200, stop)
 	stopped := false
 	defer func() {
 		if !stopped {
@@ -79,7 +81,7 @@ func reloadUnderLoad(t *testing.T, d *daemon) {
 		t.Fatalf("only %d requests sent", total.Load())
 	}
 	if failed.Load() != 0 {
-		t.Fatalf("%d of %d requests failed across reloads", failed.Load(), total.Load())
+		t.Fatalf("%d of %d requests failed across reloads; first: %v", failed.Load(), total.Load(), firstErr.Load())
 	}
 }
 

@@ -60,6 +60,9 @@ func main() {
 		panic(err)
 	}
 	<-drained
+	// Serve has returned, so every connection it accepted is tracked now:
+	// wait for those too (the first Shutdown may have seen none of them).
+	srv.Shutdown(context.Background())
 }
 
 func listener() (net.Listener, error) {
