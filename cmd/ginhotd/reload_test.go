@@ -81,6 +81,11 @@ func reloadUnderLoad(t *testing.T, d *daemon) {
 		t.Fatalf("only %d requests sent", total.Load())
 	}
 	if failed.Load() != 0 {
+		for _, e := range d.since(0) {
+			if e.Event != "log" && e.Event != "status" {
+				t.Logf("event %+v", e)
+			}
+		}
 		t.Fatalf("%d of %d requests failed across reloads; first: %v", failed.Load(), total.Load(), firstErr.Load())
 	}
 }

@@ -7,12 +7,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
 	"example.com/app/msg"
 	"github.com/gin-gonic/gin"
@@ -43,6 +46,8 @@ func main() {
 		panic(err)
 	}
 	srv := &http.Server{Handler: mux}
+	var conns connStates
+	srv.ConnState = conns.track
 	drained := make(chan struct{})
 	if os.Getenv("IGNORE_TERM") != "" {
 		signal.Ignore(syscall.SIGTERM)
@@ -51,18 +56,60 @@ func main() {
 		defer stop()
 		go func() {
 			<-ctx.Done()
+			// Stop accepting first: connections still queued on a shared
+			// socket go to the next version. Answer the connections
+			// already accepted, then shut down (Shutdown drops a request
+			// it reads after it began).
+			srv.SetKeepAlivesEnabled(false)
+			ln.Close()
+			conns.waitQuiet(5 * time.Second)
 			srv.Shutdown(context.Background())
 			close(drained)
 		}()
 	}
 	fmt.Println("listening on", ln.Addr(), "mode", gin.Mode())
-	if err := srv.Serve(ln); err != http.ErrServerClosed {
+	if err := srv.Serve(ln); !errors.Is(err, net.ErrClosed) && err != http.ErrServerClosed {
 		panic(err)
 	}
 	<-drained
-	// Serve has returned, so every connection it accepted is tracked now:
-	// wait for those too (the first Shutdown may have seen none of them).
-	srv.Shutdown(context.Background())
+}
+
+// connStates tracks the server's connections, to tell when none is waiting
+// for or serving a request.
+type connStates struct {
+	mu sync.Mutex
+	m  map[net.Conn]http.ConnState
+}
+
+func (c *connStates) track(conn net.Conn, s http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[net.Conn]http.ConnState{}
+	}
+	if s == http.StateClosed || s == http.StateHijacked {
+		delete(c.m, conn)
+		return
+	}
+	c.m[conn] = s
+}
+
+func (c *connStates) busy() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.m {
+		if s == http.StateNew || s == http.StateActive {
+			return true
+		}
+	}
+	return false
+}
+
+// waitQuiet waits until no connection is new or active, at most max.
+func (c *connStates) waitQuiet(max time.Duration) {
+	for deadline := time.Now().Add(max); c.busy() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func listener() (net.Listener, error) {

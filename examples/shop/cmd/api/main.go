@@ -3,12 +3,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
 	"example.com/shop/internal/handlers"
 	"github.com/gin-gonic/gin"
@@ -36,19 +39,64 @@ func main() {
 	}
 }
 
-// serveGracefully serves on ln until SIGTERM or SIGINT, then stops accepting
-// and waits for the requests in flight.
+// serveGracefully serves on ln until SIGTERM or SIGINT. Then it stops
+// accepting first, so that connections still queued on a shared socket go to
+// the next version, answers the connections it already accepted, and shuts
+// down: http.Server.Shutdown alone drops a request it reads after it began.
 func serveGracefully(srv *http.Server, ln net.Listener) {
+	var conns connStates
+	srv.ConnState = conns.track
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		<-ctx.Done()
+		srv.SetKeepAlivesEnabled(false)
+		ln.Close()
+		conns.waitQuiet(5 * time.Second)
 		srv.Shutdown(context.Background())
 	}()
-	if err := srv.Serve(ln); err != http.ErrServerClosed {
+	if err := srv.Serve(ln); !errors.Is(err, net.ErrClosed) && err != http.ErrServerClosed {
 		log.Fatal(err)
 	}
-	<-ctx.Done()
-	// Every connection Serve accepted is tracked once it has returned.
-	srv.Shutdown(context.Background())
+	<-done
+}
+
+// connStates tracks a server's connections, to tell when none is waiting
+// for or serving a request.
+type connStates struct {
+	mu sync.Mutex
+	m  map[net.Conn]http.ConnState
+}
+
+func (c *connStates) track(conn net.Conn, s http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[net.Conn]http.ConnState{}
+	}
+	if s == http.StateClosed || s == http.StateHijacked {
+		delete(c.m, conn)
+		return
+	}
+	c.m[conn] = s
+}
+
+func (c *connStates) busy() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.m {
+		if s == http.StateNew || s == http.StateActive {
+			return true
+		}
+	}
+	return false
+}
+
+// waitQuiet waits until no connection is new or active, at most max.
+func (c *connStates) waitQuiet(max time.Duration) {
+	for deadline := time.Now().Add(max); c.busy() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
