@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,24 +121,7 @@ func TestNoProxyReloadsAndFreesThePort(t *testing.T) {
 }
 
 func TestStartupPanicKeepsOldVersion(t *testing.T) {
-	d := startDaemon(t)
-	pid := d.get("/pid")
-	m := d.mark()
-	d.write("msg/msg.go", "package msg\n\n// Text is served on /.\nvar Text = boom()\n\nfunc boom() string {\n\tpanic(\"bad config\")\n}\n")
-	e := d.awaitAfter(m, "crash at start-up", 60*time.Second, func(e event) bool { return e.Event == "crash" })
-	if len(e.Diagnostics) == 0 {
-		t.Fatalf("crash without a diagnostic: %+v", e)
-	}
-	dg := e.Diagnostics[0]
-	if dg.File != filepath.Join(d.dir, "msg", "msg.go") || dg.Line != 7 {
-		t.Fatalf("panic diagnostic at %s:%d, want msg/msg.go:7 (%s)", dg.File, dg.Line, dg.Message)
-	}
-	if got := d.get("/pid"); got != pid {
-		t.Fatalf("PID changed from %s to %s after a start-up panic", pid, got)
-	}
-	if got := d.get("/"); got != "v1" {
-		t.Fatalf("GET / = %q, want the old v1", got)
-	}
+	brokenEditKeepsOldVersion(t, "package msg\n\n// Text is served on /.\nvar Text = boom()\n\nfunc boom() string {\n\tpanic(\"bad config\")\n}\n", "crash", 7)
 }
 
 func TestAppIgnoringSIGTERMIsKilled(t *testing.T) {

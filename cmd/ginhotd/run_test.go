@@ -307,23 +307,31 @@ func TestRunTemplateEditRestartsWithoutBuild(t *testing.T) {
 }
 
 func TestRunCompileErrorKeepsOldVersion(t *testing.T) {
+	brokenEditKeepsOldVersion(t, "package msg\n\nconst Text = \"v2\"\n\nvar x int = \"oops\"\n", "build_fail", 5)
+}
+
+// brokenEditKeepsOldVersion writes src as msg/msg.go and asserts that the
+// daemon reports the event kind with a diagnostic at msg/msg.go:line while
+// the old version (same PID, old text) keeps answering.
+func brokenEditKeepsOldVersion(t *testing.T, src, kind string, line int) {
+	t.Helper()
 	d := startDaemon(t)
 	pid := d.get("/pid")
 	m := d.mark()
-	d.write("msg/msg.go", "package msg\n\nconst Text = \"v2\"\n\nvar x int = \"oops\"\n")
-	e := d.awaitAfter(m, "build_fail", 60*time.Second, func(e event) bool { return e.Event == "build_fail" })
+	d.write("msg/msg.go", src)
+	e := d.awaitAfter(m, kind, 60*time.Second, func(e event) bool { return e.Event == kind })
 	if len(e.Diagnostics) == 0 {
-		t.Fatalf("build_fail without diagnostics: %+v", e)
+		t.Fatalf("%s without diagnostics: %+v", kind, e)
 	}
 	dg := e.Diagnostics[0]
-	if dg.File != filepath.Join(d.dir, "msg", "msg.go") || dg.Line != 5 {
-		t.Fatalf("diagnostic at %s:%d, want msg/msg.go:5 (%s)", dg.File, dg.Line, dg.Message)
+	if dg.File != filepath.Join(d.dir, "msg", "msg.go") || dg.Line != line {
+		t.Fatalf("diagnostic at %s:%d, want msg/msg.go:%d (%s)", dg.File, dg.Line, line, dg.Message)
 	}
 	if got := d.get("/"); got != "v1" {
 		t.Fatalf("old version answers %q, want v1", got)
 	}
 	if got := d.get("/pid"); got != pid {
-		t.Fatalf("PID changed from %s to %s after a failed build", pid, got)
+		t.Fatalf("PID changed from %s to %s after a broken edit", pid, got)
 	}
 }
 

@@ -61,7 +61,7 @@ func (s *Session) startBuild(t *target, cause Cause, reason string) {
 	t.buildID++
 	id := t.buildID
 	t.state = StateBuilding
-	if t.changeAt.IsZero() || cause != CauseFileChange {
+	if t.changeAt.IsZero() || (cause != CauseFileChange && cause != CauseDidSave) {
 		t.changeAt = time.Now()
 	}
 	s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason, Cause: cause.String(), DecisionUS: t.decisionUS})
@@ -110,7 +110,6 @@ func (s *Session) onBuild(t *target, id int, cause Cause, res build.Result, err 
 	case err != nil && errors.Is(err, context.Canceled):
 		return
 	case err != nil:
-		t.state = StateFailed
 		t.err = err.Error()
 		msg := err.Error()
 		if errors.Is(err, build.ErrGoNotFound) {
@@ -223,7 +222,7 @@ func (s *Session) startVersion(t *target, bin string, cause Cause) {
 		start := time.Now()
 		p, err := run.Start(spec)
 		if err != nil {
-			s.post(func() { s.onStartFailed(t, id, nil, bin, err.Error()) })
+			s.post(func() { s.onStartFailed(t, id, nil, bin, err) })
 			return
 		}
 		if !s.post(func() {
@@ -237,7 +236,7 @@ func (s *Session) startVersion(t *target, bin string, cause Cause) {
 		err = s.waitReady(p, t, port, timeout)
 		s.post(func() {
 			if err != nil {
-				s.onStartFailed(t, id, p, bin, err.Error())
+				s.onStartFailed(t, id, p, bin, err)
 				return
 			}
 			s.onReady(t, id, p, bin, port, start, changeAt)
@@ -273,7 +272,7 @@ func (s *Session) waitReady(p *run.Process, t *target, port string, timeout time
 		select {
 		case err := <-ready:
 			if err != nil {
-				return fmt.Errorf("the app did not listen on %s within %s", addr, timeout)
+				return &startError{msg: fmt.Sprintf("the app did not listen on %s within %s", addr, timeout), fix: true}
 			}
 			return nil
 		case <-p.Exited():
@@ -285,7 +284,7 @@ func (s *Session) waitReady(p *run.Process, t *target, port string, timeout time
 			if len(ports) > 0 && !containsPort(ports, port) {
 				cancel()
 				<-ready
-				return fmt.Errorf("the app listens on port %v, not on PORT=%s: use r.Run() with no address (or read the PORT variable), or run ginhotd with --no-proxy", ports, port)
+				return &startError{msg: fmt.Sprintf("the app listens on port %v, not on PORT=%s: use r.Run() with no address (or read the PORT variable), or run ginhotd with --no-proxy", ports, port), fix: true}
 			}
 		case <-s.base.Done():
 			return s.base.Err()
@@ -293,20 +292,31 @@ func (s *Session) waitReady(p *run.Process, t *target, port string, timeout time
 	}
 }
 
+// startError is why a new version never became ready. fix marks failures
+// the user must fix in the app or the flags; msg then says how.
+type startError struct {
+	msg string
+	fix bool
+}
+
+func (e *startError) Error() string { return e.msg }
+
 func exitError(p *run.Process, socket bool) error {
-	msg := "the app exited during start-up"
+	e := &startError{msg: "the app exited during start-up"}
 	if err := p.ExitErr(); err != nil {
-		msg += ": " + err.Error()
+		e.msg += ": " + err.Error()
 	}
 	tail := strings.Join(p.Tail(), "\n")
 	switch {
 	case !strings.Contains(tail, "address already in use"):
+		return e
 	case socket:
-		msg += " (it tried to bind an address of its own: with --socket-activation it must serve on the socket passed as fd 3 when LISTEN_FDS=1, see the README)"
+		e.msg += " (it tried to bind an address of its own: with --socket-activation it must serve on the socket passed as fd 3 when LISTEN_FDS=1, see the README)"
 	default:
-		msg += " (its address is taken: a hard-coded r.Run(\":8080\") clashes with ginhotd's proxy; use r.Run() so the app honours PORT, or --no-proxy)"
+		e.msg += " (its address is taken: a hard-coded r.Run(\":8080\") clashes with ginhotd's proxy; use r.Run() so the app honours PORT, or --no-proxy)"
 	}
-	return errors.New(msg)
+	e.fix = true
+	return e
 }
 
 func containsPort(ports []int, port string) bool {
@@ -389,7 +399,7 @@ func (s *Session) drainAndStop(t *target, old *run.Process, b *proxy.Backend) {
 
 // onStartFailed reports a version that never became ready; the version
 // serving (if any) keeps serving.
-func (s *Session) onStartFailed(t *target, id int, p *run.Process, bin, reason string) {
+func (s *Session) onStartFailed(t *target, id int, p *run.Process, bin string, err error) {
 	var tail []string
 	if p != nil {
 		tail = p.Tail()
@@ -401,13 +411,15 @@ func (s *Session) onStartFailed(t *target, id int, p *run.Process, bin, reason s
 		}
 		return
 	}
+	reason := err.Error()
 	t.err = reason
 	ev := Event{Kind: KindCrash, Target: t.t.Name, Reason: reason, Output: strings.Join(tail, "\n")}
+	var se *startError
 	if pn, ok := run.ParsePanic(tail, s.inWorkspace); ok {
 		d := build.Diagnostic{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: "panic", Package: t.t.Path}
 		ev.Diagnostics = []build.Diagnostic{d}
 		t.runDiags = ev.Diagnostics
-	} else if needsUser(reason) {
+	} else if errors.As(err, &se) && se.fix {
 		ev.Diagnostics = []build.Diagnostic{{File: mainFile(t.t.Dir), Line: 1, Message: reason, Kind: "start", Package: t.t.Path}}
 		t.runDiags = ev.Diagnostics
 	}
@@ -436,17 +448,6 @@ func (s *Session) onStartFailed(t *target, id int, p *run.Process, bin, reason s
 		return
 	}
 	s.retryLater(t, bin)
-}
-
-// needsUser reports whether a start-up failure is one the user must fix in
-// the app or the flags (its reason then says how), rather than a crash.
-func needsUser(reason string) bool {
-	for _, s := range []string{"did not listen", "listens on port", "address is taken", "bind an address"} {
-		if strings.Contains(reason, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // retryLater starts bin again after the target's backoff delay, unless
