@@ -38,7 +38,7 @@ type Diagnostic struct {
 	Col     int    // 1-based; 0 if unknown
 	Message string // the message, with its indented continuation lines joined by "\n"
 	Package string // import path of the package being built when the message was printed
-	Kind    string // "compile", "link", "cgo", "embed" or "other"; a best-effort classification
+	Kind    Kind   // a best-effort classification; see [Kind]
 }
 
 // String formats d the way the go command does: "file:line:col: message".

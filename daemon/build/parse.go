@@ -10,13 +10,20 @@ import (
 	"strings"
 )
 
-// Values of [Diagnostic.Kind].
+// Kind classifies a [Diagnostic].
+type Kind string
+
+// The kinds of [Diagnostic]. The build reports the first five; the session
+// reports start-up problems with the same type.
 const (
-	KindCompile = "compile" // a type or syntax error reported by the compiler
-	KindLink    = "link"    // an error of the link step (undefined symbols, external linker)
-	KindCgo     = "cgo"     // an error of cgo or the C compiler
-	KindEmbed   = "embed"   // a //go:embed pattern that matches nothing or cannot be embedded
-	KindOther   = "other"   // go command errors: modules, go.mod, missing packages
+	KindCompile Kind = "compile" // a type or syntax error reported by the compiler
+	KindLink    Kind = "link"    // an error of the link step (undefined symbols, external linker)
+	KindCgo     Kind = "cgo"     // an error of cgo or the C compiler
+	KindEmbed   Kind = "embed"   // a //go:embed pattern that matches nothing or cannot be embedded
+	KindOther   Kind = "other"   // go command errors: modules, go.mod, missing packages
+	KindPanic   Kind = "panic"   // a panic during start-up, at its line in the workspace
+	KindStart   Kind = "start"   // a start-up failure the user must fix (wrong port, never listens)
+	KindSummary Kind = "summary" // a stand-in for errors shown elsewhere (see the LSP diagnostics setting)
 )
 
 // event is the part of a `go build -json` BuildEvent that build reads.
@@ -143,7 +150,7 @@ func isLink(msg string) bool {
 }
 
 // classify guesses the kind of d from its message, file and package.
-func classify(d Diagnostic) string {
+func classify(d Diagnostic) Kind {
 	msg := d.Message
 	switch {
 	case d.File == "" && isLink(msg):

@@ -60,6 +60,7 @@ func (s *server) startLocked(f *folder) {
 	}
 	ctx, cancel := context.WithCancel(s.base)
 	f.cancel = cancel
+	f.pres.complement = cfg.Diagnostics == "complement"
 	f.sess = session.New(cfg, f.pres)
 	sess, done := f.sess, f.done
 	s.goLocked(func() {

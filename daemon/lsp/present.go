@@ -40,6 +40,10 @@ type presenter struct {
 	diags    map[uri.URI]string   // published diagnostics by URI, encoded for comparison
 	outside  string               // last errors shown for files outside the folder
 	progress map[string]*progress // open build progress by target name
+	// complement is the diagnostics = "complement" setting; set before
+	// the session starts.
+	complement bool
+	status     session.Status // the last status
 }
 
 // progress is one $/progress token. ok is set and read only on the outbox
@@ -66,13 +70,18 @@ func (p *presenter) Notify(e session.Event) {
 	case session.KindStatus:
 		if e.Status != nil {
 			st := *e.Status
+			p.status = st
 			p.logs.setFile(st.LogFile)
 			p.out.notify(StatusMethod, &st)
 		}
 	case session.KindLog:
 		p.logs.add(protocol.MessageTypeLog, appLine(e))
 	case session.KindDiagnostics:
-		p.publish(e.Diagnostics)
+		ds := e.Diagnostics
+		if p.complement {
+			ds = complement(ds, p.status, func(f string) bool { _, ok := p.root.contains(f); return ok })
+		}
+		p.publish(ds)
 	case session.KindWarn:
 		p.out.showMessage(protocol.MessageTypeWarning, "ginhotd: "+e.Message)
 	case session.KindError:
@@ -81,7 +90,7 @@ func (p *presenter) Notify(e session.Event) {
 		// A start-up failure the user must fix (wrong port, never listens)
 		// carries a "start" diagnostic; its reason says how to fix it.
 		for _, d := range e.Diagnostics {
-			if d.Kind == "start" {
+			if d.Kind == build.KindStart {
 				p.out.showMessage(protocol.MessageTypeWarning, "ginhotd: "+e.Reason)
 				break
 			}
@@ -268,7 +277,7 @@ func toDiagnostic(d build.Diagnostic, lines map[string][][]byte) protocol.Diagno
 	pos := protocol.Position{Line: uint32(line), Character: uint32(char)}
 	source := "go build"
 	switch d.Kind {
-	case "panic", "start", "summary":
+	case build.KindPanic, build.KindStart, build.KindSummary:
 		source = "ginhotd"
 	}
 	return protocol.Diagnostic{

@@ -41,8 +41,13 @@ type Event struct {
 	// DecisionUS is how long the decision for a change took (skip,
 	// restart, build_start), in microseconds.
 	DecisionUS int64 `json:"decision_us,omitempty"`
-	// Generation counts the versions of the target that became ready.
+	// Generation counts the versions of the target that became ready. On
+	// build_fail and crash it is the generation still serving, 0 when no
+	// version serves (none has run yet, or the last one crashed).
 	Generation int `json:"generation,omitempty"`
+	// Serving is set on build_fail and crash when a previous version keeps
+	// serving requests.
+	Serving bool `json:"serving,omitempty"`
 	// Diagnostics: on build_fail the build's errors; on crash a start-up
 	// panic; on diagnostics the complete current set for the workspace.
 	Diagnostics []build.Diagnostic `json:"diagnostics,omitempty"`
@@ -93,12 +98,14 @@ type Status struct {
 
 // TargetStatus is the state of one target.
 type TargetStatus struct {
-	Package    string `json:"package"` // import path
-	Name       string `json:"name"`    // "./cmd/api"
+	Package    string `json:"package"`            // import path
+	Name       string `json:"name"`               // "./cmd/api"
+	MainFile   string `json:"mainFile,omitempty"` // the file that declares main
 	State      State  `json:"state"`
 	PID        int    `json:"pid,omitempty"`
 	URL        string `json:"url,omitempty"`
-	Generation int    `json:"generation"`
+	Generation int    `json:"generation"` // versions that became ready so far; 0 = none has run yet
+	Serving    bool   `json:"serving"`    // a version answers requests right now
 	BuildMs    int64  `json:"buildMs"`
 	Error      string `json:"error,omitempty"`
 }
@@ -130,6 +137,16 @@ func (c Cause) String() string {
 		return "crash"
 	}
 	return "unknown"
+}
+
+// parseCause is the inverse of [Cause.String]; unknown text is a file change.
+func parseCause(s string) Cause {
+	for c := CauseFileChange; c <= CauseCrash; c++ {
+		if c.String() == s {
+			return c
+		}
+	}
+	return CauseFileChange
 }
 
 // Command is an action a user asks for.

@@ -2,72 +2,80 @@ package session
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/build"
 	"github.com/ginhotd/ginhotd/daemon/config"
 	"github.com/ginhotd/ginhotd/daemon/proxy"
-	"github.com/ginhotd/ginhotd/daemon/run"
 	"github.com/ginhotd/ginhotd/daemon/watch"
 )
 
-// ErrNotRunning is returned by [Session.Do] when the session's loop is not
-// running.
+// ErrNotRunning is returned by [Session.Do] and friends when the session's
+// loop is not running.
 var ErrNotRunning = errors.New("session: not running")
 
 // Session runs one workspace: see the package documentation.
 type Session struct {
-	cfg config.Config
-	n   Notifier
+	cfg  config.Config
+	n    Notifier
+	deps deps
 
-	emitMu sync.Mutex // serialises calls to n and writes to logFile
+	emitMu sync.Mutex // serialises calls to n (the loop and app output readers emit)
 
-	graph   atomic.Pointer[analysis.Graph]
-	watcher atomic.Pointer[watch.Watcher]
-	causes  sync.Map // path → Cause given by Changed, until its batch comes
-
-	statusMu sync.Mutex
-	status   Status
-
-	calls    chan func()   // work posted to the loop by other goroutines
-	reqs     chan request  // commands from Do
-	stopping chan struct{} // closed when the loop has ended
+	msgs    chan message  // results of helper goroutines → loop
+	calls   chan call     // exported methods → loop
+	changes chan notice   // Changed → loop; buffered, never blocks the editor
+	done    chan struct{} // closed when the loop has ended
+	closed  chan struct{} // closed when close has finished
+	final   Status        // the status after close; read only after closed
 
 	// Owned by the loop goroutine.
-	base     context.Context
-	targets  []*target
-	procs    sync.WaitGroup // stops in flight
-	cacheDir string
-	logFile  *os.File
-	reload   bool // a graph reload is running
+	ctx       context.Context // cancelled when the loop ends
+	graph     Graph
+	watcher   Watcher
+	targets   []*target
+	cache     *cacheDir
+	logFile   *os.File
+	reloading bool   // a graph reload is running
+	status    Status // the last status emitted
+	diagDirty bool   // diagnostics changed during this turn of the loop
+	work      sync.WaitGroup
 }
 
-type request struct {
-	cmd    Command
-	target string
-	reply  chan error
+// notice is a change reported by an editor.
+type notice struct {
+	cause Cause
+	paths []string
+}
+
+// call is a request from an exported method, answered by the loop.
+type call struct {
+	do    func() any
+	reply chan any
 }
 
 // New returns a session for cfg that reports to n. Nothing starts before Run.
 func New(cfg config.Config, n Notifier) *Session {
+	return newSession(cfg, n, realDeps())
+}
+
+func newSession(cfg config.Config, n Notifier, d deps) *Session {
 	return &Session{
-		cfg:      cfg,
-		n:        n,
-		calls:    make(chan func()),
-		reqs:     make(chan request),
-		stopping: make(chan struct{}),
+		cfg:     cfg,
+		n:       n,
+		deps:    d,
+		msgs:    make(chan message),
+		calls:   make(chan call),
+		changes: make(chan notice, 256),
+		done:    make(chan struct{}),
+		closed:  make(chan struct{}),
 	}
 }
 
@@ -75,88 +83,95 @@ func New(cfg config.Config, n Notifier) *Session {
 // reacts to changes until ctx is done; it stops every app before returning.
 // It returns early with an error when the workspace cannot be run (not a Go
 // module, no Gin main package, go missing, the address is taken).
+//
+// Run is the loop: it alone reads and writes the session's state. Helper
+// goroutines (builds, start-ups, drains, stops) report back as messages,
+// handled in [Session.handle].
 func (s *Session) Run(ctx context.Context) error {
-	s.base = ctx
-	if err := s.open(ctx); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	s.ctx = ctx
+	defer func() {
+		cancel()
 		s.close()
+	}()
+	if err := s.open(); err != nil {
 		return err
 	}
-	defer s.close()
-	g := s.graph.Load()
-	w, err := watch.New(watch.Options{
-		Roots:      append([]string{s.cfg.Dir}, g.Roots()...),
-		Debounce:   s.cfg.Debounce.D(),
-		Poll:       s.cfg.Poll.D(),
-		Exclude:    s.cfg.Exclude,
-		IgnoreDirs: []string{s.cacheDir},
-		Logf:       func(f string, a ...any) { s.emit(Event{Kind: KindWarn, Message: fmt.Sprintf(f, a...)}) },
-	})
-	if err != nil {
-		return fmt.Errorf("session: %w", err)
-	}
-	s.watcher.Store(w)
-	defer w.Close()
-
 	for _, t := range s.targets {
 		s.startBuild(t, CauseStart, "first build")
 	}
-	s.publishStatus()
+	s.settle()
 	for {
 		select {
-		case b, ok := <-w.Batches():
+		case b, ok := <-s.watcher.Batches():
 			if !ok {
 				return errors.New("session: file watcher stopped")
 			}
 			s.onBatch(b)
-		case f := <-s.calls:
-			f()
-		case r := <-s.reqs:
-			r.reply <- s.do(r.cmd, r.target)
+		case m := <-s.msgs:
+			s.handle(m)
+		case c := <-s.calls:
+			c.reply <- c.do()
+		case n := <-s.changes:
+			s.watcher.Notify(n.cause.String(), n.paths...)
 		case <-ctx.Done():
 			return nil
 		}
-		s.publishStatus()
+		s.settle()
 	}
 }
 
-// open loads the graph and claims the public addresses.
-func (s *Session) open(ctx context.Context) error {
-	sum := sha256.Sum256([]byte(s.cfg.Dir))
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
+// settle ends one turn of the loop: it publishes the status, then the
+// diagnostics if they changed, so a client sees the target's state before
+// the errors that explain it.
+func (s *Session) settle() {
+	s.publishStatus()
+	if s.diagDirty {
+		s.diagDirty = false
+		s.publishDiagnostics()
 	}
-	s.cacheDir = filepath.Join(cache, "ginhotd", hex.EncodeToString(sum[:6]))
-	if err := os.MkdirAll(filepath.Join(s.cacheDir, "bin"), 0o755); err != nil {
-		return fmt.Errorf("session: cache dir: %w", err)
+}
+
+// open claims the cache dir, loads the graph, claims the public addresses and
+// starts the watcher.
+func (s *Session) open() error {
+	var err error
+	if s.cache, err = openCache(s.cfg.Dir); err != nil {
+		return err
 	}
-	if err := build.Prune(filepath.Join(s.cacheDir, "bin")); err != nil {
-		return fmt.Errorf("session: %w", err)
-	}
-	if s.logFile, err = os.Create(filepath.Join(s.cacheDir, "app.log")); err != nil {
+	if s.logFile, err = os.Create(filepath.Join(s.cache.shared, "app.log")); err != nil {
 		return fmt.Errorf("session: log file: %w", err)
 	}
 	start := time.Now()
-	g, err := analysis.Load(ctx, s.analysisOptions())
-	if err != nil {
+	if s.graph, err = s.deps.load(s.ctx, s.analysisOptions()); err != nil {
 		return err
 	}
-	s.graph.Store(g)
-	s.emit(Event{Kind: KindSkip, MS: time.Since(start).Milliseconds(), Reason: fmt.Sprintf("package graph loaded: %d target(s)", len(g.Targets()))})
+	s.emit(Event{Kind: KindSkip, MS: time.Since(start).Milliseconds(), Reason: fmt.Sprintf("package graph loaded: %d target(s)", len(s.graph.Targets()))})
 	host, port, err := splitAddr(s.cfg.Addr)
 	if err != nil {
 		return err
 	}
-	for i, at := range g.Targets() {
-		t := &target{t: at, state: StateIdle, procs: map[*run.Process]bool{}}
+	for i, at := range s.graph.Targets() {
+		t := &target{t: at, mainFile: mainFile(at.Dir), state: StateIdle}
 		p := port
 		if p != 0 {
 			p += i
 		}
+		s.targets = append(s.targets, t)
 		if err := s.listen(t, net.JoinHostPort(host, fmt.Sprint(p))); err != nil {
 			return err
 		}
-		s.targets = append(s.targets, t)
+	}
+	s.watcher, err = s.deps.watch(watch.Options{
+		Roots:      append([]string{s.cfg.Dir}, s.graph.Roots()...),
+		Debounce:   s.cfg.Debounce.D(),
+		Poll:       s.cfg.Poll.D(),
+		Exclude:    s.cfg.Exclude,
+		IgnoreDirs: []string{s.cache.root},
+		Logf:       func(f string, a ...any) { s.emit(Event{Kind: KindWarn, Message: fmt.Sprintf(f, a...)}) },
+	})
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
 	}
 	return nil
 }
@@ -171,33 +186,64 @@ func (s *Session) analysisOptions() analysis.Options {
 	}
 }
 
-// close stops every app and releases the addresses. It runs on the loop
-// goroutine after the loop has ended.
+// buildOptions returns the build settings of the session.
+func (s *Session) buildOptions() build.Options {
+	return build.Options{
+		Dir:     s.cfg.Dir,
+		OutDir:  s.cache.bin,
+		Flags:   s.cfg.BuildFlags,
+		Tags:    s.cfg.Tags,
+		LDFlags: s.cfg.LDFlags,
+		Strip:   s.cfg.Strip,
+		Env:     s.cfg.BuildEnv,
+	}
+}
+
+// close runs on the loop goroutine after the loop has ended: it stops every
+// app, waits for every helper goroutine, releases the addresses and removes
+// the session's binaries.
 func (s *Session) close() {
-	close(s.stopping)
+	close(s.done) // helper goroutines and callers stop waiting for the loop
+	defer close(s.closed)
+	var stops sync.WaitGroup
 	for _, t := range s.targets {
 		if t.cancelBuild != nil {
 			t.cancelBuild()
 		}
-		for p := range t.procs {
-			s.stopProc(t, p)
+		if t.retry != nil {
+			t.retry.Stop()
+		}
+		for _, v := range t.versions {
+			stops.Add(1)
+			go func() {
+				defer stops.Done()
+				start := time.Now()
+				_ = v.p.Stop()
+				s.emit(Event{Kind: KindStop, Target: t.t.Name, PID: v.p.PID(), MS: time.Since(start).Milliseconds()})
+			}()
 		}
 	}
-	s.procs.Wait()
+	stops.Wait()
+	if s.watcher != nil {
+		_ = s.watcher.Close()
+	}
+	s.work.Wait()
 	for _, t := range s.targets {
-		if t.proxy != nil {
-			t.proxy.Close()
-		}
-		if t.srv != nil {
-			_ = t.srv.Close()
+		if t.router != nil {
+			_ = t.router.Close()
 		}
 		if t.sock != nil {
 			_ = t.sock.Close()
 		}
 		t.state = StateStopped
+		t.cur = nil
 		t.pid = 0
 	}
 	s.publishStatus()
+	s.final = s.status
+	if s.cache != nil {
+		s.cache.close()
+	}
 	if s.logFile != nil {
 		s.emitMu.Lock()
 		_ = s.logFile.Close()
@@ -206,14 +252,31 @@ func (s *Session) close() {
 	}
 }
 
-// post runs f on the loop goroutine and reports whether it did; it gives up
-// once the loop has ended.
-func (s *Session) post(f func()) bool {
+// send delivers m to the loop; it gives up once the loop has ended.
+func (s *Session) send(m message) {
 	select {
-	case s.calls <- f:
-		return true
-	case <-s.stopping:
-		return false
+	case s.msgs <- m:
+	case <-s.done:
+	}
+}
+
+// spawn runs f on a helper goroutine that close waits for.
+func (s *Session) spawn(f func()) {
+	s.work.Add(1)
+	go func() {
+		defer s.work.Done()
+		f()
+	}()
+}
+
+// ask runs f on the loop and returns its result, or ErrNotRunning.
+func (s *Session) ask(f func() any) (any, error) {
+	c := call{do: f, reply: make(chan any, 1)}
+	select {
+	case s.calls <- c:
+		return <-c.reply, nil
+	case <-s.done:
+		return nil, ErrNotRunning
 	}
 }
 
@@ -230,11 +293,10 @@ func (s *Session) emit(e Event) {
 
 // onBatch decides what a change set needs and acts on it.
 func (s *Session) onBatch(b watch.Batch) {
-	g := s.graph.Load()
 	start := time.Now()
-	res := g.Classify(b.Paths)
+	res := s.graph.Classify(b.Paths)
 	us := time.Since(start).Microseconds()
-	cause := s.causeOf(b.Paths)
+	cause := causeOf(b)
 	acted := false
 	for i, d := range res.Decisions {
 		t := s.targets[i]
@@ -265,64 +327,64 @@ func (s *Session) onBatch(b watch.Batch) {
 	}
 }
 
-// reloadGraph loads the package graph again in the background; decisions
-// keep using the old graph until the new one is in.
-func (s *Session) reloadGraph() {
-	if s.reload {
-		return
-	}
-	s.reload = true
-	go func() {
-		g, err := analysis.Load(s.base, s.analysisOptions())
-		s.post(func() {
-			s.reload = false
-			if err != nil {
-				if s.base.Err() == nil {
-					s.emit(Event{Kind: KindError, Message: fmt.Sprintf("reloading the package graph: %v (decisions use the previous graph)", err)})
-				}
-				return
-			}
-			s.graph.Store(g)
-		})
-	}()
-}
-
-// Changed reports paths changed by an editor (didSave, didChangeWatchedFiles).
-// They join the file watcher's funnel, so a save seen by both yields one
-// decision.
-func (s *Session) Changed(cause Cause, paths ...string) {
-	w := s.watcher.Load()
-	if w == nil {
-		return
-	}
-	for _, p := range paths {
-		s.causes.Store(p, cause)
-	}
-	w.Notify(paths...)
-}
-
 // causeOf returns what set off a change set: the cause an editor gave for
 // one of its paths, else the file watcher.
-func (s *Session) causeOf(paths []string) Cause {
+func causeOf(b watch.Batch) Cause {
 	cause := CauseFileChange
-	for _, p := range paths {
-		if c, ok := s.causes.LoadAndDelete(p); ok {
-			cause = c.(Cause)
+	for _, tag := range b.Tags {
+		if c := parseCause(tag); c != CauseFileChange {
+			cause = c
 		}
 	}
 	return cause
 }
 
+// reloadGraph loads the package graph again in the background; decisions
+// keep using the old graph until the new one is in.
+func (s *Session) reloadGraph() {
+	if s.reloading {
+		return
+	}
+	s.reloading = true
+	opts := s.analysisOptions()
+	s.spawn(func() {
+		g, err := s.deps.load(s.ctx, opts)
+		s.send(loaded{g: g, err: err})
+	})
+}
+
+func (s *Session) onLoaded(m loaded) {
+	s.reloading = false
+	if m.err != nil {
+		if s.ctx.Err() == nil {
+			s.emit(Event{Kind: KindError, Message: fmt.Sprintf("reloading the package graph: %v (decisions use the previous graph)", m.err)})
+		}
+		return
+	}
+	s.graph = m.g
+}
+
+// Changed reports paths changed by an editor (didSave, didChangeWatchedFiles).
+// They join the file watcher's funnel, tagged with cause, so a save seen by
+// both yields one decision.
+// Changed never blocks: should its queue be full, the watcher still sees
+// the change on disk.
+func (s *Session) Changed(cause Cause, paths ...string) {
+	select {
+	case s.changes <- notice{cause, paths}:
+	default:
+	}
+}
+
 // Do runs a user command on the target named by its import path or name
 // ("./cmd/api"), or on every target when target is empty.
 func (s *Session) Do(cmd Command, target string) error {
-	r := request{cmd: cmd, target: target, reply: make(chan error, 1)}
-	select {
-	case s.reqs <- r:
-		return <-r.reply
-	case <-s.stopping:
-		return ErrNotRunning
+	r, err := s.ask(func() any { return s.do(cmd, target) })
+	if err != nil {
+		return err
 	}
+	err, _ = r.(error)
+	return err
 }
 
 func (s *Session) do(cmd Command, name string) error {
@@ -334,6 +396,11 @@ func (s *Session) do(cmd Command, name string) error {
 	}
 	if len(ts) == 0 {
 		return fmt.Errorf("session: no target %q (targets: %s)", name, s.targetNames())
+	}
+	switch cmd {
+	case CmdRestart, CmdRebuild, CmdStop, CmdStart:
+	default:
+		return fmt.Errorf("session: unknown command %q", cmd)
 	}
 	for _, t := range ts {
 		switch cmd {
@@ -359,8 +426,6 @@ func (s *Session) do(cmd Command, name string) error {
 			} else {
 				s.startBuild(t, CauseManual, "start requested")
 			}
-		default:
-			return fmt.Errorf("session: unknown command %q", cmd)
 		}
 	}
 	return nil
@@ -374,124 +439,82 @@ func (s *Session) targetNames() string {
 	return fmt.Sprint(names)
 }
 
-// Status returns the current status.
+// Status returns the current status; after the session ended, the last one.
 func (s *Session) Status() Status {
-	s.statusMu.Lock()
-	defer s.statusMu.Unlock()
-	st := s.status
-	st.Targets = append([]TargetStatus(nil), st.Targets...)
-	return st
-}
-
-// publishStatus recomputes the status and emits it when it changed.
-func (s *Session) publishStatus() {
-	st := Status{State: StateIdle, Root: s.cfg.Dir, Targets: []TargetStatus{}}
-	if s.logFile != nil {
-		st.LogFile = s.logFile.Name()
+	r, err := s.ask(func() any { return s.status.clone() })
+	if err != nil {
+		<-s.closed
+		return s.final.clone()
 	}
-	for _, t := range s.targets {
-		ts := TargetStatus{
-			Package:    t.t.Path,
-			Name:       t.t.Name,
-			State:      t.state,
-			PID:        t.pid,
-			URL:        t.url,
-			Generation: t.gen,
-			BuildMs:    t.buildMs,
-			Error:      t.err,
-		}
-		st.Targets = append(st.Targets, ts)
-		if rank(ts.State) > rank(st.State) {
-			st.State = ts.State
-		}
-	}
-	s.statusMu.Lock()
-	same := reflect.DeepEqual(st, s.status)
-	s.status = st
-	s.statusMu.Unlock()
-	if !same {
-		c := st
-		s.emit(Event{Kind: KindStatus, Status: &c})
-	}
-}
-
-// rank orders states so that the session's state is its most pressing
-// target's.
-func rank(s State) int {
-	switch s {
-	case StateBuilding:
-		return 6
-	case StateStarting:
-		return 5
-	case StateFailed:
-		return 4
-	case StateCrashed:
-		return 3
-	case StateRunning:
-		return 2
-	case StateStopped:
-		return 1
-	}
-	return 0
+	return r.(Status)
 }
 
 // Explain says what a change to path would do, and why.
 func (s *Session) Explain(path string) (Explanation, error) {
-	g := s.graph.Load()
-	if g == nil {
-		return Explanation{}, errors.New("session: the package graph is not loaded yet")
-	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return Explanation{}, fmt.Errorf("session: %w", err)
 	}
-	res := g.Classify([]string{abs})
-	x := Explanation{Decision: res.Action().String(), Targets: []string{}, Reason: g.Explain(abs)}
-	for _, d := range res.Decisions {
-		if d.Action != analysis.None {
-			x.Targets = append(x.Targets, d.Target.Name)
+	r, err := s.ask(func() any {
+		if s.graph == nil {
+			return errors.New("session: the package graph is not loaded yet")
 		}
+		res := s.graph.Classify([]string{abs})
+		x := Explanation{Decision: res.Action().String(), Targets: []string{}, Reason: s.graph.Explain(abs)}
+		for _, d := range res.Decisions {
+			if d.Action != analysis.None {
+				x.Targets = append(x.Targets, d.Target.Name)
+			}
+		}
+		return x
+	})
+	if err != nil {
+		return Explanation{}, err
 	}
-	return x, nil
+	if err, ok := r.(error); ok {
+		return Explanation{}, err
+	}
+	return r.(Explanation), nil
 }
 
 // listen claims the public address of t according to the mode.
 func (s *Session) listen(t *target, addr string) error {
-	if !s.cfg.Proxy && !s.cfg.SocketActivation {
-		// The app binds the address itself; port 0 means any free port,
-		// chosen now so that every version gets the same one.
-		if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
-			p, err := freePort()
-			if err != nil {
-				return err
-			}
-			addr = net.JoinHostPort(host, p)
+	switch {
+	case s.cfg.SocketActivation:
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("session: listen on %s: %w (is another ginhotd or the app itself running? pick another with --addr)", addr, err)
 		}
-		t.addr = addr
-		t.url = "http://" + addr
-		return nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("session: listen on %s: %w (is another ginhotd or the app itself running? pick another with --addr)", addr, err)
-	}
-	t.addr = ln.Addr().String()
-	t.url = "http://" + t.addr
-	if s.cfg.SocketActivation {
+		t.addr = ln.Addr().String()
 		f, err := ln.(*net.TCPListener).File()
 		_ = ln.Close()
 		if err != nil {
 			return fmt.Errorf("session: socket activation: %w", err)
 		}
 		t.sock = f
-		return nil
+	case s.cfg.Proxy:
+		r, bound, err := s.deps.listen(addr, proxy.Options{
+			HoldTimeout: s.cfg.HoldTimeout.D(),
+			LiveReload:  s.cfg.LiveReload,
+		})
+		if err != nil {
+			return err
+		}
+		t.router, t.addr = r, bound
+	default:
+		// The app binds the address itself; port 0 means any free port,
+		// chosen now so that every version gets the same one.
+		host, port, _ := net.SplitHostPort(addr)
+		if port == "0" {
+			p, err := s.deps.runner.FreePort()
+			if err != nil {
+				return err
+			}
+			addr = net.JoinHostPort(host, p)
+		}
+		t.addr = addr
 	}
-	t.proxy = proxy.New(proxy.Options{
-		HoldTimeout: s.cfg.HoldTimeout.D(),
-		LiveReload:  s.cfg.LiveReload,
-	})
-	t.srv = &http.Server{Handler: t.proxy, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = t.srv.Serve(ln) }()
+	t.url = "http://" + t.addr
 	return nil
 }
 
@@ -505,17 +528,4 @@ func splitAddr(addr string) (string, int, error) {
 		return "", 0, fmt.Errorf("session: addr %q: bad port", addr)
 	}
 	return host, port, nil
-}
-
-// buildOptions returns the build settings for the session.
-func (s *Session) buildOptions() build.Options {
-	return build.Options{
-		Dir:     s.cfg.Dir,
-		OutDir:  filepath.Join(s.cacheDir, "bin"),
-		Flags:   s.cfg.BuildFlags,
-		Tags:    s.cfg.Tags,
-		LDFlags: s.cfg.LDFlags,
-		Strip:   s.cfg.Strip,
-		Env:     s.cfg.BuildEnv,
-	}
 }

@@ -5,26 +5,30 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/build"
-	"github.com/ginhotd/ginhotd/daemon/proxy"
 	"github.com/ginhotd/ginhotd/daemon/run"
 )
 
-// target is the run-time state of one Gin main package. It is owned by the
-// session's loop goroutine.
+// This file is the state machine of a target, in the order one save goes
+// through it: startBuild → built → startVersion → launch → ready → (switch,
+// drain) → drained → retire → stopped. The states and transitions are
+// drawn in doc.go.
+
+// target is the run-time state of one Gin main package. The loop alone reads
+// and writes it; helper goroutines get immutable values and answer with
+// messages.
 type target struct {
-	t     analysis.Target
-	addr  string // public address: the proxy's, the shared socket's or the app's own
-	url   string
-	proxy *proxy.Proxy // proxy mode only
-	srv   *http.Server
-	sock  *os.File // socket-activation mode only
+	t        analysis.Target
+	mainFile string // the file that declares main, for diagnostics about the whole app
+	addr     string // public address: the proxy's, the shared socket's or the app's own
+	url      string
+	router   Router   // proxy mode only
+	sock     *os.File // socket-activation mode only
 
 	state   State
 	err     string
@@ -33,21 +37,129 @@ type target struct {
 	pid     int
 
 	changeAt   time.Time // when the change being acted on was seen
-	readyAt    time.Time // when the serving version became ready
 	decisionUS int64
 
 	buildID     int
 	cancelBuild context.CancelFunc
 
 	startID  int
-	lastGood string                // binary of the version that last became ready
-	cur      *run.Process          // the version serving
-	procs    map[*run.Process]bool // every process of this target still alive
-	stopped  bool                  // the user asked for stop
+	lastGood string     // binary of the version that last became ready
+	cur      *version   // the version serving
+	versions []*version // every version whose process is alive
+	stopped  bool       // the user asked for stop
 	backoff  run.Backoff
+	retry    *time.Timer // a pending crash restart
 
 	buildDiags []build.Diagnostic
 	runDiags   []build.Diagnostic
+}
+
+// version is one started process of a target.
+type version struct {
+	p        Process
+	id       int    // the target's startID when it was started
+	bin      string // the binary it runs
+	port     string // its PORT (proxy and no-proxy modes)
+	start    time.Time
+	changeAt time.Time // the change it answers
+	ready    bool      // it became ready
+	retiring bool      // it is being stopped on purpose
+	backend  Drainer   // proxy mode: its backend, once switched to
+	// announce, in socket mode, is the ready event of the version that
+	// replaces this one, emitted once this one has stopped; its MS then
+	// counts from announceFrom, the change the new version answers.
+	announce     *Event
+	announceFrom time.Time
+}
+
+// The messages helper goroutines send to the loop. Each carries the target
+// and the values the goroutine was given, so the loop can tell whether the
+// result is still wanted.
+type (
+	message interface{ isMessage() }
+
+	// built: a build finished (or failed, or was cancelled).
+	built struct {
+		t       *target
+		id      int // buildID
+		cause   Cause
+		reason  string
+		started time.Time
+		res     build.Result
+		err     error
+	}
+	// readied: a starting version is ready, or err says why it is not.
+	readied struct {
+		t   *target
+		v   *version
+		err error
+	}
+	// exited: a version's process exited, whatever the reason.
+	exited struct {
+		t *target
+		v *version
+	}
+	// drained: an old version has finished its in-flight requests.
+	drained struct {
+		t *target
+		v *version
+	}
+	// stopped: a version retired on purpose is gone; next, if set, is the
+	// start that waited for it (no-proxy mode).
+	stopped struct {
+		t    *target
+		v    *version
+		ms   int64
+		next *pending
+	}
+	// retry: the crash backoff of a target has run out.
+	retry struct {
+		t   *target
+		id  int // startID when the retry was scheduled
+		bin string
+	}
+	// loaded: a graph reload finished.
+	loaded struct {
+		g   Graph
+		err error
+	}
+)
+
+// pending is a start that waits for the old version to free the address.
+type pending struct {
+	id    int
+	bin   string
+	cause Cause
+}
+
+func (built) isMessage()   {}
+func (readied) isMessage() {}
+func (exited) isMessage()  {}
+func (drained) isMessage() {}
+func (stopped) isMessage() {}
+func (retry) isMessage()   {}
+func (loaded) isMessage()  {}
+
+// handle dispatches one message.
+func (s *Session) handle(m message) {
+	switch m := m.(type) {
+	case built:
+		s.onBuilt(m)
+	case readied:
+		s.onReadied(m)
+	case exited:
+		s.onExited(m)
+	case drained:
+		s.retire(m.t, m.v)
+	case stopped:
+		s.onStopped(m)
+	case retry:
+		if t := m.t; m.id == t.startID && t.cur == nil && !t.stopped {
+			s.startVersion(t, m.bin, CauseCrash)
+		}
+	case loaded:
+		s.onLoaded(m)
+	}
 }
 
 // startBuild cancels any build of t in flight and starts a new one: the
@@ -56,36 +168,82 @@ func (s *Session) startBuild(t *target, cause Cause, reason string) {
 	if t.cancelBuild != nil {
 		t.cancelBuild()
 	}
-	ctx, cancel := context.WithCancel(s.base)
+	ctx, cancel := context.WithCancel(s.ctx)
 	t.cancelBuild = cancel
 	t.buildID++
-	id := t.buildID
 	t.state = StateBuilding
 	if t.changeAt.IsZero() || (cause != CauseFileChange && cause != CauseDidSave) {
 		t.changeAt = time.Now()
 	}
 	s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason, Cause: cause.String(), DecisionUS: t.decisionUS})
 	t.decisionUS = 0
-	opts := s.buildOptions()
-	started := time.Now()
-	go func() {
-		res, err := build.Run(ctx, opts, t.t.Path)
-		s.post(func() {
-			if id == t.buildID && err == nil && !res.OK && reason != staleBuild && touchedSince(res.Diags, started) {
-				// An editor was still writing a file the build read (a
-				// truncated file reads as "expected 'package'"): build
-				// again, once, rather than report errors nobody wrote.
-				s.startBuild(t, cause, staleBuild)
-				return
-			}
-			s.onBuild(t, id, cause, res, err)
-		})
-	}()
+	m := built{t: t, id: t.buildID, cause: cause, reason: reason, started: time.Now()}
+	opts, pkg := s.buildOptions(), t.t.Path
+	s.spawn(func() {
+		m.res, m.err = s.deps.builder.Build(ctx, opts, pkg)
+		s.send(m)
+	})
 }
 
 // staleBuild is the reason of a build started again because a file it
 // failed on changed while it ran.
 const staleBuild = "a file changed during the build"
+
+func (s *Session) onBuilt(m built) {
+	t := m.t
+	if m.id != t.buildID {
+		return // a newer change superseded this build
+	}
+	if m.err == nil && !m.res.OK && m.reason != staleBuild && touchedSince(m.res.Diags, m.started) {
+		// An editor was still writing a file the build read (a truncated
+		// file reads as "expected 'package'"): build again, once, rather
+		// than report errors nobody wrote.
+		s.startBuild(t, m.cause, staleBuild)
+		return
+	}
+	t.cancelBuild = nil
+	t.buildMs = m.res.Duration.Milliseconds()
+	switch {
+	case m.err != nil && errors.Is(m.err, context.Canceled):
+		return
+	case m.err != nil:
+		t.err = m.err.Error()
+		msg := m.err.Error()
+		if errors.Is(m.err, build.ErrGoNotFound) {
+			msg = "the go command is not in PATH: install Go (https://go.dev/dl) or put it on PATH, then save again"
+		}
+		s.emit(Event{Kind: KindError, Target: t.t.Name, Message: msg})
+		s.restoreState(t)
+		return
+	case !m.res.OK:
+		t.err = firstLine(m.res.Output)
+		t.buildDiags = m.res.Diags
+		s.diagDirty = true
+		s.emit(Event{Kind: KindBuildFail, Target: t.t.Name, MS: t.buildMs, Diagnostics: m.res.Diags, Output: m.res.Output,
+			Cause: m.cause.String(), Serving: t.cur != nil, Generation: t.servingGen()})
+		if t.router != nil {
+			t.router.Fail(m.res.Output)
+		}
+		t.state = StateFailed
+		return
+	}
+	if t.buildDiags != nil {
+		t.buildDiags = nil
+		s.diagDirty = true
+	}
+	t.err = ""
+	s.emit(Event{Kind: KindBuildOK, Target: t.t.Name, MS: t.buildMs, Cause: m.cause.String()})
+	if t.router != nil {
+		t.router.ClearFail()
+	}
+	t.backoff.Reset()
+	if t.stopped {
+		s.replaceLastGood(t, m.res.Binary)
+		t.state = StateStopped
+		return
+	}
+	s.startVersion(t, m.res.Binary, m.cause)
+}
 
 // touchedSince reports whether a file named by diags was modified after t.
 func touchedSince(diags []build.Diagnostic, t time.Time) bool {
@@ -100,49 +258,12 @@ func touchedSince(diags []build.Diagnostic, t time.Time) bool {
 	return false
 }
 
-func (s *Session) onBuild(t *target, id int, cause Cause, res build.Result, err error) {
-	if id != t.buildID {
-		return // a newer change superseded this build
+// servingGen is the generation of the version serving, 0 if none.
+func (t *target) servingGen() int {
+	if t.cur == nil {
+		return 0
 	}
-	t.cancelBuild = nil
-	t.buildMs = res.Duration.Milliseconds()
-	switch {
-	case err != nil && errors.Is(err, context.Canceled):
-		return
-	case err != nil:
-		t.err = err.Error()
-		msg := err.Error()
-		if errors.Is(err, build.ErrGoNotFound) {
-			msg = "the go command is not in PATH: install Go (https://go.dev/dl) or put it on PATH, then save again"
-		}
-		s.emit(Event{Kind: KindError, Target: t.t.Name, Message: msg})
-		s.restoreState(t)
-		return
-	case !res.OK:
-		t.err = firstLine(res.Output)
-		t.buildDiags = res.Diags
-		s.emit(Event{Kind: KindBuildFail, Target: t.t.Name, MS: t.buildMs, Diagnostics: res.Diags, Output: res.Output, Cause: cause.String()})
-		if t.proxy != nil {
-			t.proxy.Fail(res.Output)
-		}
-		t.state = StateFailed
-		s.publishDiagnostics()
-		return
-	}
-	t.buildDiags = nil
-	t.err = ""
-	s.emit(Event{Kind: KindBuildOK, Target: t.t.Name, MS: t.buildMs, Cause: cause.String()})
-	if t.proxy != nil {
-		t.proxy.ClearFail()
-	}
-	s.publishDiagnostics()
-	t.backoff.Reset()
-	if t.stopped {
-		t.lastGood = res.Binary
-		t.state = StateStopped
-		return
-	}
-	s.startVersion(t, res.Binary, cause)
+	return t.gen
 }
 
 // restoreState sets t's state from what is running after a failure.
@@ -161,15 +282,31 @@ func (s *Session) restoreState(t *target) {
 
 // startVersion starts bin as a new version of t. In proxy and socket modes
 // the old version keeps serving until the new one is ready (blue/green); in
-// no-proxy mode the old one is stopped first.
+// no-proxy mode the old one is stopped first, and the start waits for its
+// address to be free.
 func (s *Session) startVersion(t *target, bin string, cause Cause) {
 	t.startID++
-	id := t.startID
 	t.state = StateStarting
+	if t.retry != nil {
+		t.retry.Stop()
+		t.retry = nil
+	}
+	next := &pending{id: t.startID, bin: bin, cause: cause}
+	if t.router == nil && t.sock == nil && t.cur != nil {
+		old := t.cur
+		s.retireThen(t, old, next)
+		return
+	}
+	s.launch(t, next)
+}
+
+// launch starts the process of a version and waits, on a helper goroutine,
+// until it is ready.
+func (s *Session) launch(t *target, next *pending) {
 	sig, _ := s.cfg.Signal()
 	spec := run.Spec{
 		Name:        t.t.Name,
-		Path:        bin,
+		Path:        next.bin,
 		Args:        s.cfg.Args,
 		Env:         append([]string{}, s.cfg.Env...),
 		Dir:         s.cfg.Dir,
@@ -179,116 +316,310 @@ func (s *Session) startVersion(t *target, bin string, cause Cause) {
 			s.emit(Event{Kind: KindLog, Target: t.t.Name, Line: line, Stderr: stderr})
 		},
 	}
-	var port string
+	at := readiness{timeout: s.cfg.StartTimeout.D()}
 	switch {
 	case t.sock != nil:
 		spec.ExtraFiles = []*os.File{t.sock}
-	case t.proxy != nil:
-		p, err := freePort()
+		at.socket = true
+	case t.router != nil:
+		p, err := s.deps.runner.FreePort()
 		if err != nil {
 			s.emit(Event{Kind: KindError, Target: t.t.Name, Message: err.Error()})
 			s.restoreState(t)
 			return
 		}
-		port = p
-		spec.Env = append(spec.Env, "PORT="+port)
+		at.port, at.addr = p, net.JoinHostPort("127.0.0.1", p)
 	default:
-		_, port, _ = net.SplitHostPort(t.addr)
-		spec.Env = append(spec.Env, "PORT="+port)
+		_, at.port, _ = net.SplitHostPort(t.addr)
+		at.addr = t.addr
 	}
-	old := t.cur
-	noProxy := t.proxy == nil && t.sock == nil
-	if noProxy && old != nil {
-		t.cur = nil
-		delete(t.procs, old)
+	if at.port != "" {
+		spec.Env = append(spec.Env, "PORT="+at.port)
 	}
-	timeout := s.cfg.StartTimeout.D()
-	changeAt := t.changeAt
-	s.procs.Add(1)
-	go func() {
-		defer s.procs.Done()
-		if noProxy && old != nil {
-			s.stopAndReport(t, old)
-			ctx, cancel := context.WithTimeout(s.base, s.cfg.KillTimeout.D()+5*time.Second)
-			err := run.WaitPortFree(ctx, t.addr)
-			cancel()
-			if err != nil && s.base.Err() == nil {
-				s.emit(Event{Kind: KindWarn, Target: t.t.Name, Message: fmt.Sprintf("%s is still taken after the old version stopped: %v", t.addr, err)})
-			}
-		}
-		if s.base.Err() != nil {
-			return
-		}
-		start := time.Now()
-		p, err := run.Start(spec)
-		if err != nil {
-			s.post(func() { s.onStartFailed(t, id, nil, bin, err) })
-			return
-		}
-		if !s.post(func() {
-			t.procs[p] = true
-			t.pid = p.PID()
-		}) {
-			_ = p.Stop()
-			return
-		}
-		s.emit(Event{Kind: KindStart, Target: t.t.Name, PID: p.PID(), Cause: cause.String()})
-		err = s.waitReady(p, t, port, timeout)
-		s.post(func() {
-			if err != nil {
-				s.onStartFailed(t, id, p, bin, err)
-				return
-			}
-			s.onReady(t, id, p, bin, port, start, changeAt)
-		})
-	}()
+	p, err := s.deps.runner.Start(spec)
+	if err != nil {
+		s.startFailed(t, &version{id: next.id, bin: next.bin}, err)
+		return
+	}
+	v := &version{p: p, id: next.id, bin: next.bin, port: at.port, start: time.Now(), changeAt: t.changeAt}
+	t.versions = append(t.versions, v)
+	t.pid = p.PID()
+	s.emit(Event{Kind: KindStart, Target: t.t.Name, PID: p.PID(), Cause: next.cause.String()})
+	s.spawn(func() {
+		<-p.Exited()
+		s.send(exited{t: t, v: v})
+	})
+	ctx, cancel := context.WithTimeout(s.ctx, at.timeout)
+	s.spawn(func() {
+		defer cancel()
+		s.send(readied{t: t, v: v, err: s.deps.runner.Ready(ctx, p, at)})
+	})
 }
 
-// waitReady waits until p accepts connections: on its PORT in proxy and
-// no-proxy modes, or, in socket-activation mode, until it has stayed up for a
-// short while (the shared socket accepts from the start).
-func (s *Session) waitReady(p *run.Process, t *target, port string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(s.base, timeout)
-	defer cancel()
-	if t.sock != nil {
-		select {
-		case <-p.Exited():
-			return exitError(p, true)
-		case <-time.After(300 * time.Millisecond):
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
+func (s *Session) onReadied(m readied) {
+	t, v := m.t, m.v
+	switch {
+	case v.retiring:
+		return
+	case m.err != nil:
+		s.startFailed(t, v, m.err)
+	case v.id != t.startID:
+		s.retire(t, v) // a newer start superseded this one
+	default:
+		s.promote(t, v)
+	}
+}
+
+// promote makes v the serving version of t and retires the old one.
+func (s *Session) promote(t *target, v *version) {
+	changeAt := v.changeAt
+	if changeAt.IsZero() {
+		changeAt = v.start
+	}
+	old := t.cur
+	t.cur = v
+	v.ready = true
+	s.replaceLastGood(t, v.bin)
+	t.gen++
+	t.pid = v.p.PID()
+	t.state = StateRunning
+	t.err = ""
+	t.changeAt = time.Time{}
+	if t.runDiags != nil {
+		t.runDiags = nil
+		s.diagDirty = true
+	}
+	if t.router != nil {
+		if old != nil {
+			old.backend = t.router.Switch(net.JoinHostPort("127.0.0.1", v.port))
+		} else {
+			t.router.Switch(net.JoinHostPort("127.0.0.1", v.port))
 		}
 	}
-	addr := net.JoinHostPort("127.0.0.1", port)
-	if t.proxy == nil {
-		addr = t.addr
+	ready := Event{Kind: KindReady, Target: t.t.Name, PID: v.p.PID(), Generation: t.gen, MS: time.Since(changeAt).Milliseconds(),
+		Reason: fmt.Sprintf("started in %dms", time.Since(v.start).Milliseconds())}
+	switch {
+	case old == nil:
+		s.emit(ready)
+	case t.sock != nil:
+		// Both versions accept on the shared socket: the new one serves
+		// alone only once the old one has stopped.
+		old.announce, old.announceFrom = &ready, changeAt
+		s.retire(t, old)
+	case old.backend != nil:
+		s.emit(ready)
+		s.drain(t, old)
+	default:
+		s.emit(ready)
+		s.retire(t, old)
 	}
-	ready := make(chan error, 1)
-	go func() { ready <- run.WaitListening(ctx, addr) }()
-	wrongPort := time.NewTicker(time.Second)
-	defer wrongPort.Stop()
-	for {
-		select {
-		case err := <-ready:
-			if err != nil {
-				return &startError{msg: fmt.Sprintf("the app did not listen on %s within %s", addr, timeout), fix: true}
+}
+
+// replaceLastGood makes bin the binary to fall back on, removing the old one
+// (a running process keeps its inode).
+func (s *Session) replaceLastGood(t *target, bin string) {
+	if t.lastGood != "" && t.lastGood != bin {
+		_ = os.Remove(t.lastGood)
+	}
+	t.lastGood = bin
+}
+
+// drain lets old finish its in-flight requests, then retires it.
+func (s *Session) drain(t *target, old *version) {
+	b, timeout := old.backend, s.cfg.DrainTimeout.D()
+	s.spawn(func() {
+		ctx, cancel := context.WithTimeout(s.ctx, timeout)
+		_ = b.Drain(ctx)
+		cancel()
+		s.send(drained{t: t, v: old})
+	})
+}
+
+// retire stops v on a helper goroutine; its exit is not a crash.
+func (s *Session) retire(t *target, v *version) {
+	s.retireThen(t, v, nil)
+}
+
+// retireThen retires v and, once it is gone and the address it held is
+// free, launches next (no-proxy mode).
+func (s *Session) retireThen(t *target, v *version, next *pending) {
+	if v.retiring {
+		return
+	}
+	v.retiring = true
+	if t.cur == v {
+		t.cur = nil
+	}
+	wait := ""
+	if next != nil {
+		wait = t.addr
+	}
+	timeout := s.cfg.KillTimeout.D() + 5*time.Second
+	s.spawn(func() {
+		start := time.Now()
+		_ = v.p.Stop()
+		m := stopped{t: t, v: v, ms: time.Since(start).Milliseconds(), next: next}
+		if wait != "" {
+			ctx, cancel := context.WithTimeout(s.ctx, timeout)
+			if err := s.deps.runner.WaitPortFree(ctx, wait); err != nil && s.ctx.Err() == nil {
+				s.emit(Event{Kind: KindWarn, Target: t.t.Name, Message: fmt.Sprintf("%s is still taken after the old version stopped: %v", wait, err)})
 			}
-			return nil
-		case <-p.Exited():
 			cancel()
-			<-ready
-			return exitError(p, false)
-		case <-wrongPort.C:
-			ports, _ := run.ListeningPorts(p.PID())
-			if len(ports) > 0 && !containsPort(ports, port) {
-				cancel()
-				<-ready
-				return &startError{msg: fmt.Sprintf("the app listens on port %v, not on PORT=%s: use r.Run() with no address (or read the PORT variable), or run ginhotd with --no-proxy", ports, port), fix: true}
-			}
-		case <-s.base.Done():
-			return s.base.Err()
 		}
+		s.send(m)
+	})
+}
+
+func (s *Session) onStopped(m stopped) {
+	t, v := m.t, m.v
+	s.forget(t, v)
+	s.emit(Event{Kind: KindStop, Target: t.t.Name, PID: v.p.PID(), MS: m.ms})
+	if e := v.announce; e != nil {
+		e.MS = time.Since(v.announceFrom).Milliseconds()
+		s.emit(*e)
+	}
+	if n := m.next; n != nil && n.id == t.startID && !t.stopped {
+		s.launch(t, n)
+	}
+}
+
+// forget drops v from t's live versions.
+func (s *Session) forget(t *target, v *version) {
+	for i, w := range t.versions {
+		if w == v {
+			t.versions = append(t.versions[:i], t.versions[i+1:]...)
+			return
+		}
+	}
+}
+
+// onExited handles the exit of a version's process. Only the exit of the
+// serving version is a crash: a starting one is reported by its readiness
+// wait, and a retiring one by its stop.
+func (s *Session) onExited(m exited) {
+	t, v := m.t, m.v
+	if v.retiring || !v.ready {
+		return
+	}
+	s.forget(t, v)
+	if v != t.cur {
+		return
+	}
+	t.cur = nil
+	t.pid = 0
+	t.state = StateCrashed
+	reason := "the app exited"
+	if err := v.p.ExitErr(); err != nil {
+		reason += ": " + err.Error()
+	}
+	t.err = reason
+	tail := strings.Join(v.p.Tail(), "\n")
+	s.emit(Event{Kind: KindCrash, Target: t.t.Name, PID: v.p.PID(), Reason: reason, Output: tail})
+	if t.router != nil {
+		t.router.Hold(withOutput(reason, tail))
+	}
+	if t.stopped || t.lastGood == "" {
+		return
+	}
+	if time.Since(v.start) > run.DefaultBackoffMax {
+		t.backoff.Reset() // it ran well for a while: not a crash loop
+	}
+	s.retryLater(t, t.lastGood)
+}
+
+// withOutput joins a reason and the app's last output for the 502 page.
+func withOutput(reason, tail string) string {
+	if tail == "" {
+		return reason
+	}
+	return reason + "\n\nLast output of the app:\n" + tail
+}
+
+// startFailed reports a version that never became ready; the version
+// serving (if any) keeps serving.
+func (s *Session) startFailed(t *target, v *version, err error) {
+	var tail []string
+	if v.p != nil {
+		tail = v.p.Tail()
+		s.retire(t, v)
+	}
+	if v.id != t.startID {
+		if v.bin != t.lastGood {
+			_ = os.Remove(v.bin)
+		}
+		return
+	}
+	reason := err.Error()
+	t.err = reason
+	ev := Event{Kind: KindCrash, Target: t.t.Name, Reason: reason, Output: strings.Join(tail, "\n"), Serving: t.cur != nil, Generation: t.servingGen()}
+	var se *startError
+	if pn, ok := run.ParsePanic(tail, s.inWorkspace); ok {
+		ev.Diagnostics = []build.Diagnostic{{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: build.KindPanic, Package: t.t.Path}}
+	} else if errors.As(err, &se) && se.fix {
+		ev.Diagnostics = []build.Diagnostic{{File: t.mainFile, Line: 1, Message: reason, Kind: build.KindStart, Package: t.t.Path}}
+	}
+	if ev.Diagnostics != nil {
+		t.runDiags = ev.Diagnostics
+		s.diagDirty = true
+	}
+	s.emit(ev)
+	if t.router != nil {
+		t.router.Fail(withOutput(reason, ev.Output))
+	}
+	if t.cur != nil {
+		// The old version keeps serving; the broken one is dropped.
+		if v.bin != t.lastGood {
+			_ = os.Remove(v.bin)
+		}
+		t.pid = t.cur.p.PID()
+		t.state = StateFailed
+		return
+	}
+	t.pid = 0
+	t.state = StateCrashed
+	if t.router != nil {
+		t.router.Hold(withOutput(reason, ev.Output))
+	}
+	if t.lastGood != "" && v.bin != t.lastGood {
+		_ = os.Remove(v.bin)
+		s.startVersion(t, t.lastGood, CauseCrash)
+		return
+	}
+	s.retryLater(t, v.bin)
+}
+
+// retryLater starts bin again after the target's backoff delay, unless
+// something newer happened to t meanwhile.
+func (s *Session) retryLater(t *target, bin string) {
+	d := t.backoff.Next()
+	s.emit(Event{Kind: KindRestart, Target: t.t.Name, Reason: fmt.Sprintf("starting again in %s", d), Cause: CauseCrash.String()})
+	m := retry{t: t, id: t.startID, bin: bin}
+	if t.retry != nil {
+		t.retry.Stop()
+	}
+	t.retry = time.AfterFunc(d, func() { s.send(m) })
+}
+
+// stopTarget stops t's app until a start command.
+func (s *Session) stopTarget(t *target) {
+	t.stopped = true
+	t.startID++
+	if t.cancelBuild != nil {
+		t.cancelBuild()
+		t.cancelBuild = nil
+	}
+	if t.retry != nil {
+		t.retry.Stop()
+		t.retry = nil
+	}
+	for _, v := range t.versions {
+		s.retire(t, v)
+	}
+	t.cur = nil
+	t.pid = 0
+	t.state = StateStopped
+	if t.router != nil {
+		t.router.Hold("the app is stopped (run the start command)")
 	}
 }
 
@@ -301,7 +632,7 @@ type startError struct {
 
 func (e *startError) Error() string { return e.msg }
 
-func exitError(p *run.Process, socket bool) error {
+func exitError(p Process, socket bool) error {
 	e := &startError{msg: "the app exited during start-up"}
 	if err := p.ExitErr(); err != nil {
 		e.msg += ": " + err.Error()
@@ -326,225 +657,6 @@ func containsPort(ports []int, port string) bool {
 		}
 	}
 	return false
-}
-
-// onReady makes p the serving version of t.
-func (s *Session) onReady(t *target, id int, p *run.Process, bin, port string, start, changeAt time.Time) {
-	if changeAt.IsZero() {
-		changeAt = start
-	}
-	if id != t.startID || s.base.Err() != nil {
-		s.retire(t, p) // a newer start superseded this one
-		return
-	}
-	old := t.cur
-	t.cur = p
-	if t.lastGood != "" && t.lastGood != bin {
-		_ = os.Remove(t.lastGood) // the running process keeps its inode
-	}
-	t.lastGood = bin
-	t.gen++
-	t.pid = p.PID()
-	t.state = StateRunning
-	t.err = ""
-	t.changeAt = time.Time{}
-	t.readyAt = time.Now()
-	if t.runDiags != nil {
-		t.runDiags = nil
-		s.publishDiagnostics()
-	}
-	var oldBackend *proxy.Backend
-	if t.proxy != nil {
-		oldBackend = t.proxy.Switch(net.JoinHostPort("127.0.0.1", port))
-	}
-	ready := Event{Kind: KindReady, Target: t.t.Name, PID: p.PID(), Generation: t.gen, MS: time.Since(changeAt).Milliseconds(),
-		Reason: fmt.Sprintf("started in %dms", time.Since(start).Milliseconds())}
-	go func() {
-		<-p.Exited()
-		s.post(func() { s.onExit(t, p) })
-	}()
-	switch {
-	case old == nil || old == p:
-		s.emit(ready)
-	case t.sock != nil:
-		// Both versions accept on the shared socket: the new one serves
-		// alone only once the old one has stopped.
-		delete(t.procs, old)
-		s.procs.Add(1)
-		go func() {
-			defer s.procs.Done()
-			s.stopAndReport(t, old)
-			ready.MS = time.Since(changeAt).Milliseconds()
-			s.emit(ready)
-		}()
-	default:
-		s.emit(ready)
-		s.drainAndStop(t, old, oldBackend)
-	}
-}
-
-// drainAndStop lets old finish its in-flight requests, then stops it.
-func (s *Session) drainAndStop(t *target, old *run.Process, b *proxy.Backend) {
-	s.procs.Add(1)
-	go func() {
-		defer s.procs.Done()
-		if b != nil {
-			ctx, cancel := context.WithTimeout(s.base, s.cfg.DrainTimeout.D())
-			_ = b.Drain(ctx)
-			cancel()
-		}
-		s.post(func() { s.retire(t, old) })
-	}()
-}
-
-// onStartFailed reports a version that never became ready; the version
-// serving (if any) keeps serving.
-func (s *Session) onStartFailed(t *target, id int, p *run.Process, bin string, err error) {
-	var tail []string
-	if p != nil {
-		tail = p.Tail()
-		s.retire(t, p)
-	}
-	if id != t.startID {
-		if bin != t.lastGood {
-			_ = os.Remove(bin)
-		}
-		return
-	}
-	reason := err.Error()
-	t.err = reason
-	ev := Event{Kind: KindCrash, Target: t.t.Name, Reason: reason, Output: strings.Join(tail, "\n")}
-	var se *startError
-	if pn, ok := run.ParsePanic(tail, s.inWorkspace); ok {
-		d := build.Diagnostic{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: "panic", Package: t.t.Path}
-		ev.Diagnostics = []build.Diagnostic{d}
-		t.runDiags = ev.Diagnostics
-	} else if errors.As(err, &se) && se.fix {
-		ev.Diagnostics = []build.Diagnostic{{File: mainFile(t.t.Dir), Line: 1, Message: reason, Kind: "start", Package: t.t.Path}}
-		t.runDiags = ev.Diagnostics
-	}
-	s.emit(ev)
-	s.publishDiagnostics()
-	if t.proxy != nil {
-		t.proxy.Fail(reason + "\n" + ev.Output)
-	}
-	if t.cur != nil {
-		// The old version keeps serving; the broken one is dropped.
-		if bin != t.lastGood {
-			_ = os.Remove(bin)
-		}
-		t.pid = t.cur.PID()
-		t.state = StateFailed
-		return
-	}
-	t.pid = 0
-	t.state = StateCrashed
-	if t.proxy != nil {
-		t.proxy.Hold(reason)
-	}
-	if t.lastGood != "" && bin != t.lastGood {
-		_ = os.Remove(bin)
-		s.startVersion(t, t.lastGood, CauseCrash)
-		return
-	}
-	s.retryLater(t, bin)
-}
-
-// retryLater starts bin again after the target's backoff delay, unless
-// something newer happened to t meanwhile.
-func (s *Session) retryLater(t *target, bin string) {
-	d := t.backoff.Next()
-	s.emit(Event{Kind: KindRestart, Target: t.t.Name, Reason: fmt.Sprintf("starting again in %s", d), Cause: CauseCrash.String()})
-	id := t.startID
-	time.AfterFunc(d, func() {
-		s.post(func() {
-			if id == t.startID && t.cur == nil && !t.stopped {
-				s.startVersion(t, bin, CauseCrash)
-			}
-		})
-	})
-}
-
-// onExit handles the exit of a process that was serving.
-func (s *Session) onExit(t *target, p *run.Process) {
-	delete(t.procs, p)
-	if p != t.cur {
-		return // stopped on purpose
-	}
-	t.cur = nil
-	t.pid = 0
-	t.state = StateCrashed
-	reason := "the app exited"
-	if err := p.ExitErr(); err != nil {
-		reason += ": " + err.Error()
-	}
-	t.err = reason
-	s.emit(Event{Kind: KindCrash, Target: t.t.Name, PID: p.PID(), Reason: reason, Output: strings.Join(p.Tail(), "\n")})
-	if t.proxy != nil {
-		t.proxy.Hold(reason)
-	}
-	if t.stopped || t.lastGood == "" {
-		return
-	}
-	if time.Since(t.readyAt) > run.DefaultBackoffMax {
-		t.backoff.Reset() // it ran well for a while: not a crash loop
-	}
-	s.retryLater(t, t.lastGood)
-}
-
-// retire stops p in the background; its exit is not a crash.
-func (s *Session) retire(t *target, p *run.Process) {
-	if t.cur == p {
-		t.cur = nil
-	}
-	s.stopProc(t, p)
-}
-
-// stopProc stops p in the background and reports when it is gone.
-func (s *Session) stopProc(t *target, p *run.Process) {
-	delete(t.procs, p)
-	s.procs.Add(1)
-	go func() {
-		defer s.procs.Done()
-		s.stopAndReport(t, p)
-	}()
-}
-
-// stopAndReport stops p and emits the stop event. It may run on any
-// goroutine.
-func (s *Session) stopAndReport(t *target, p *run.Process) {
-	start := time.Now()
-	_ = p.Stop()
-	s.emit(Event{Kind: KindStop, Target: t.t.Name, PID: p.PID(), MS: time.Since(start).Milliseconds()})
-}
-
-// stopTarget stops t's app until a start command.
-func (s *Session) stopTarget(t *target) {
-	t.stopped = true
-	t.startID++
-	if t.cancelBuild != nil {
-		t.cancelBuild()
-		t.cancelBuild = nil
-	}
-	for p := range t.procs {
-		s.retire(t, p)
-	}
-	t.cur = nil
-	t.pid = 0
-	t.state = StateStopped
-	if t.proxy != nil {
-		t.proxy.Hold("the app is stopped (run the start command)")
-	}
-}
-
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("session: no free port: %w", err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port, nil
 }
 
 func firstLine(s string) string {

@@ -56,13 +56,17 @@ type Batch struct {
 	// Paths are the sorted, deduplicated absolute paths of files that were
 	// created, removed, or whose content changed.
 	Paths []string
+	// Tags maps the paths of Paths that were reported through
+	// [Watcher.Notify] to the tag given there (for example "editor save"),
+	// so that what set off a change travels with it.
+	Tags map[string]string
 }
 
 // Watcher watches directory trees and emits [Batch]es. Create it with [New]
 // and stop it with [Watcher.Close].
 type Watcher struct {
 	out     chan Batch    // sent to only by run, which closes it on exit
-	notifyc chan []string // Notify → run
+	notifyc chan notice   // Notify → run
 	done    chan struct{} // closed once by Close
 	once    sync.Once     // guards close(done)
 	wg      sync.WaitGroup
@@ -98,7 +102,7 @@ func New(opts Options) (*Watcher, error) {
 	}
 	w := &Watcher{
 		out:     make(chan Batch),
-		notifyc: make(chan []string),
+		notifyc: make(chan notice),
 		done:    make(chan struct{}),
 	}
 	w.publish(t)
@@ -174,13 +178,19 @@ func newTree(opts Options) (*tree, error) {
 // merged into the pending batch.
 func (w *Watcher) Batches() <-chan Batch { return w.out }
 
+// notice is one call of [Watcher.Notify].
+type notice struct {
+	tag   string
+	paths []string
+}
+
 // Notify injects absolute paths reported by an editor (LSP didSave,
 // didChangeWatchedFiles). They go through the same funnel as file-system
 // events: a path seen both here and by fsnotify within one quiet window is
 // reported once, and a path whose content did not change is not reported.
-// Directories are rescanned. Relative paths are ignored. Notify does nothing
-// after Close.
-func (w *Watcher) Notify(paths ...string) {
+// A reported path carries tag in [Batch.Tags]. Directories are rescanned.
+// Relative paths are ignored. Notify does nothing after Close.
+func (w *Watcher) Notify(tag string, paths ...string) {
 	var ps []string
 	for _, p := range paths {
 		if filepath.IsAbs(p) {
@@ -191,7 +201,7 @@ func (w *Watcher) Notify(paths ...string) {
 		return
 	}
 	select {
-	case w.notifyc <- ps:
+	case w.notifyc <- notice{tag, ps}:
 	case <-w.done:
 	}
 }
@@ -238,6 +248,7 @@ func (w *Watcher) run(t *tree) {
 	}()
 
 	ready := map[string]struct{}{}
+	tags := map[string]string{} // notified paths not yet flushed
 	var batch Batch
 	for {
 		if t.poll > 0 && ticker == nil {
@@ -281,9 +292,10 @@ func (w *Watcher) run(t *tree) {
 			} else if err != nil {
 				t.logf("fsnotify: %v", err)
 			}
-		case paths := <-w.notifyc:
-			for _, p := range paths {
+		case n := <-w.notifyc:
+			for _, p := range n.paths {
 				t.touch(p)
+				tags[p] = n.tag
 			}
 		case <-tick:
 			t.rescan()
@@ -291,9 +303,16 @@ func (w *Watcher) run(t *tree) {
 			changed := t.flush()
 			for _, p := range changed {
 				ready[p] = struct{}{}
+				if tag, ok := tags[p]; ok {
+					if batch.Tags == nil {
+						batch.Tags = map[string]string{}
+					}
+					batch.Tags[p] = tag
+				}
 			}
+			clear(tags) // a notified path that did not change is no change
 			if len(changed) > 0 {
-				batch = Batch{Paths: slices.Sorted(maps.Keys(ready))}
+				batch.Paths = slices.Sorted(maps.Keys(ready))
 			}
 		case out <- batch:
 			clear(ready)

@@ -2,6 +2,7 @@ package watch
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -168,7 +169,7 @@ func TestSameContentSave(t *testing.T) {
 	write(t, a, "package a\n")
 	later := time.Now().Add(time.Hour)
 	must(t, os.Chtimes(a, later, later))
-	w.Notify(a)
+	w.Notify("test", a)
 	none(t, w)
 
 	write(t, a, "package b\n")
@@ -382,10 +383,34 @@ func TestNotify(t *testing.T) {
 		write(t, b, "package a\n")
 		w := start(t, Options{Roots: []string{root}})
 		write(t, a, "package a // saved\n")
-		w.Notify(a)
+		w.Notify("test", a)
 		expect(t, w, a)
-		w.Notify(a, b, "relative.go", filepath.Join(t.TempDir(), "elsewhere.go"))
+		w.Notify("test", a, b, "relative.go", filepath.Join(t.TempDir(), "elsewhere.go"))
 		none(t, w)
+	})
+	t.Run("the tag travels with its path", func(t *testing.T) {
+		t.Parallel()
+		root := t.TempDir()
+		a := filepath.Join(root, "a.go")
+		b := filepath.Join(root, "b.go")
+		write(t, a, "package a\n")
+		write(t, b, "package a\n")
+		w := start(t, Options{Roots: []string{root}})
+		write(t, a, "package a // saved\n")
+		write(t, b, "package a // changed on disk\n")
+		w.Notify("editor save", a)
+		got := next(t, w)
+		if !slices.Equal(got.Paths, []string{a, b}) {
+			got2 := next(t, w) // fsnotify may have flushed b first
+			got.Paths = append(got.Paths, got2.Paths...)
+			tags := map[string]string{}
+			maps.Copy(tags, got.Tags)
+			maps.Copy(tags, got2.Tags)
+			got.Tags = tags
+		}
+		if got.Tags[a] != "editor save" || got.Tags[b] != "" {
+			t.Fatalf("tags = %q, want only %s tagged \"editor save\"", got.Tags, a)
+		}
 	})
 	t.Run("polling", func(t *testing.T) {
 		t.Parallel()
@@ -395,18 +420,18 @@ func TestNotify(t *testing.T) {
 		// A poll interval this long means only Notify can report in time.
 		w := start(t, Options{Roots: []string{root}, Poll: time.Hour})
 		write(t, a, "package a // saved\n")
-		w.Notify(a)
+		w.Notify("test", a)
 		expect(t, w, a)
 
 		n := filepath.Join(root, "new", "deep", "n.go")
 		write(t, n, "package deep\n")
-		w.Notify(n)
+		w.Notify("test", n)
 		expect(t, w, n)
 
 		// A directory (here the root) is rescanned.
 		r := filepath.Join(root, "r.go")
 		write(t, r, "package a\n")
-		w.Notify(root)
+		w.Notify("test", root)
 		expect(t, w, r)
 	})
 }
@@ -534,7 +559,7 @@ func TestClose(t *testing.T) {
 		case <-time.After(wait):
 			t.Fatal("Batches not closed")
 		}
-		w.Notify(filepath.Join(root, "a.go")) // must not block
+		w.Notify("test", filepath.Join(root, "a.go")) // must not block
 		eventually(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
 	}
 }

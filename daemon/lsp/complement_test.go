@@ -1,21 +1,21 @@
-package session
+package lsp
 
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/build"
-	"github.com/ginhotd/ginhotd/daemon/config"
+	"github.com/ginhotd/ginhotd/daemon/session"
 )
 
 // TestComplementKeepsWhatGoplsCannotSee checks the diagnostics = "complement"
-// filter: plain compile errors in ordinary workspace files are summarised on
+// filter: plain compile errors in ordinary folder files are summarised on
 // the main file; link errors, errors in generated or build-tagged files and
-// errors outside the workspace are kept.
+// errors outside the folder are kept.
 func TestComplementKeepsWhatGoplsCannotSee(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
@@ -33,41 +33,39 @@ func TestComplementKeepsWhatGoplsCannotSee(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := config.Default()
-	cfg.Dir = dir
-	cfg.Diagnostics = "complement"
-	var got []build.Diagnostic
-	s := New(cfg, NotifierFunc(func(e Event) {
-		if e.Kind == KindDiagnostics {
-			got = e.Diagnostics
-		}
-	}))
+	inFolder := func(f string) bool { return strings.HasPrefix(f, dir+string(filepath.Separator)) }
 	plain := build.Diagnostic{File: filepath.Join(dir, "store/store.go"), Line: 3, Col: 14, Message: "cannot use", Kind: build.KindCompile}
 	gen := build.Diagnostic{File: filepath.Join(dir, "store/gen.go"), Line: 3, Message: "undefined: y", Kind: build.KindCompile}
 	tagged := build.Diagnostic{File: filepath.Join(dir, "store/tagged.go"), Line: 3, Message: "undefined: z", Kind: build.KindCompile}
 	outside := build.Diagnostic{File: "/elsewhere/lib.go", Line: 1, Message: "undefined: w", Kind: build.KindCompile}
 	link := build.Diagnostic{Message: "relocation target main.missing not defined", Kind: build.KindLink}
-	s.targets = []*target{{
-		t:          analysis.Target{Path: "example.com/app/cmd/api", Dir: filepath.Join(dir, "cmd/api"), Name: "./cmd/api"},
-		gen:        4,
-		buildDiags: []build.Diagnostic{plain, gen, tagged, outside, link},
-	}}
-	s.publishDiagnostics()
+	main := filepath.Join(dir, "cmd/api/main.go")
+	st := session.Status{Targets: []session.TargetStatus{{
+		Package: "example.com/app/cmd/api", Name: "./cmd/api", MainFile: main,
+		State: session.StateFailed, Generation: 4, Serving: true,
+	}}}
+	all := []build.Diagnostic{plain, gen, tagged, outside, link}
+
+	got := complement(all, st, inFolder)
 	want := []build.Diagnostic{gen, tagged, outside, link, {
-		File:    filepath.Join(dir, "cmd/api/main.go"),
+		File:    main,
 		Line:    1,
 		Col:     1,
 		Message: "build failed, still serving generation 4 (the errors are in the files gopls marks)",
 		Package: "example.com/app/cmd/api",
-		Kind:    "summary",
+		Kind:    build.KindSummary,
 	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("complement diagnostics (-want +got):\n%s", diff)
 	}
 
-	s.cfg.Diagnostics = "all"
-	s.publishDiagnostics()
-	if len(got) != 5 {
-		t.Fatalf("diagnostics = all published %d diagnostics, want the 5 of the build", len(got))
+	st.Targets[0].Serving, st.Targets[0].Generation = false, 0
+	got = complement([]build.Diagnostic{plain}, st, inFolder)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "no version is serving") {
+		t.Fatalf("first build failed: got %v, want one summary saying no version is serving", got)
+	}
+
+	if got := complement([]build.Diagnostic{link}, st, inFolder); len(got) != 1 || got[0].Kind != build.KindLink {
+		t.Fatalf("nothing hidden: got %v, want the link error alone", got)
 	}
 }
