@@ -1,0 +1,425 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/ginhotd/ginhotd/analysis"
+	"github.com/ginhotd/ginhotd/daemon/build"
+	"github.com/ginhotd/ginhotd/daemon/config"
+	"github.com/ginhotd/ginhotd/daemon/proxy"
+	"github.com/ginhotd/ginhotd/daemon/run"
+	"github.com/ginhotd/ginhotd/daemon/watch"
+)
+
+// The fakes below stand in for the leaves, so that the state machine runs
+// inside a testing/synctest bubble: no go, no processes, no sockets, and time
+// that passes only when every goroutine waits.
+
+// fakeGraph has one target, ./cmd/api; every .go path rebuilds it, every
+// .tmpl path restarts it, anything else needs nothing.
+type fakeGraph struct{ target analysis.Target }
+
+func (g fakeGraph) Targets() []analysis.Target { return []analysis.Target{g.target} }
+func (g fakeGraph) Roots() []string            { return nil }
+func (g fakeGraph) Explain(string) string      { return "" }
+
+func (g fakeGraph) Classify(paths []string) analysis.Result {
+	d := analysis.Decision{Target: g.target, Action: analysis.None, Reason: "nothing imports it"}
+	for _, p := range paths {
+		switch filepath.Ext(p) {
+		case ".go":
+			d.Action, d.Reason = analysis.Rebuild, "./cmd/api ("+filepath.Base(p)+" changed)"
+		case ".tmpl":
+			if d.Action == analysis.None {
+				d.Action, d.Reason = analysis.Restart, "template"
+			}
+		}
+	}
+	return analysis.Result{Decisions: []analysis.Decision{d}}
+}
+
+// fakeWatcher delivers what the test (or Notify) puts in batches.
+type fakeWatcher struct{ batches chan watch.Batch }
+
+func (w *fakeWatcher) Batches() <-chan watch.Batch { return w.batches }
+func (w *fakeWatcher) Close() error                { return nil }
+
+func (w *fakeWatcher) Notify(tag string, paths ...string) {
+	b := watch.Batch{Paths: paths, Tags: map[string]string{}}
+	for _, p := range paths {
+		b.Tags[p] = tag
+	}
+	w.batches <- b
+}
+
+// fakeBuilder builds by calling the test's function; it counts builds.
+type fakeBuilder struct {
+	mu    sync.Mutex
+	n     int
+	build func(ctx context.Context, n int) (build.Result, error)
+}
+
+func (b *fakeBuilder) Build(ctx context.Context, _ build.Options, _ string) (build.Result, error) {
+	b.mu.Lock()
+	b.n++
+	n, f := b.n, b.build
+	b.mu.Unlock()
+	return f(ctx, n)
+}
+
+func (b *fakeBuilder) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.n
+}
+
+// builds returns a build function that succeeds after d with binary
+// "bin-N" for the Nth build, ignoring cancellation, as a go build that is
+// already linking may.
+func builds(d time.Duration) func(context.Context, int) (build.Result, error) {
+	return func(_ context.Context, n int) (build.Result, error) {
+		time.Sleep(d)
+		return build.Result{OK: true, Binary: fmt.Sprintf("bin-%d", n), Duration: d}, nil
+	}
+}
+
+// fakeProc is a version's process, driven by its script.
+type fakeProc struct {
+	pid    int
+	spec   run.Spec
+	readyc chan struct{}
+	exited chan struct{}
+
+	mu      sync.Mutex
+	err     error
+	tail    []string
+	stopped bool // stopped by the session
+	once    sync.Once
+}
+
+func (p *fakeProc) PID() int                { return p.pid }
+func (p *fakeProc) Exited() <-chan struct{} { return p.exited }
+
+func (p *fakeProc) ExitErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+func (p *fakeProc) Tail() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.tail)
+}
+
+func (p *fakeProc) Stop() error {
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	p.exit(errors.New("signal: terminated"), nil)
+	return nil
+}
+
+func (p *fakeProc) wasStopped() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stopped
+}
+
+func (p *fakeProc) exit(err error, tail []string) {
+	p.once.Do(func() {
+		p.mu.Lock()
+		p.err, p.tail = err, append(p.tail, tail...)
+		p.mu.Unlock()
+		close(p.exited)
+	})
+}
+
+// script is what a started process does; it runs on its own goroutine and
+// must return once p has exited.
+type script func(p *fakeProc)
+
+// readyAfter becomes ready after d and runs until stopped.
+func readyAfter(d time.Duration) script {
+	return func(p *fakeProc) {
+		select {
+		case <-time.After(d):
+			close(p.readyc)
+		case <-p.exited:
+		}
+		<-p.exited
+	}
+}
+
+// crashAfter becomes ready after ready and exits with status 2 after crash.
+func crashAfter(ready, crash time.Duration) script {
+	return func(p *fakeProc) {
+		select {
+		case <-time.After(ready):
+			close(p.readyc)
+		case <-p.exited:
+			return
+		}
+		select {
+		case <-time.After(crash):
+			p.exit(errors.New("exit status 2"), []string{"boom"})
+		case <-p.exited:
+		}
+	}
+}
+
+// fakeRunner starts fakeProcs with the test's scripts.
+type fakeRunner struct {
+	mu     sync.Mutex
+	procs  []*fakeProc
+	script func(n int) script // script of the Nth start (1-based)
+	port   int
+}
+
+func (r *fakeRunner) Start(spec run.Spec) (Process, error) {
+	r.mu.Lock()
+	p := &fakeProc{pid: 1000 + len(r.procs) + 1, spec: spec, readyc: make(chan struct{}), exited: make(chan struct{})}
+	r.procs = append(r.procs, p)
+	sc := r.script(len(r.procs))
+	r.mu.Unlock()
+	go sc(p)
+	return p, nil
+}
+
+func (r *fakeRunner) Ready(ctx context.Context, p Process, at readiness) error {
+	fp := p.(*fakeProc)
+	select {
+	case <-fp.readyc:
+		return nil
+	case <-fp.exited:
+		return exitError(p, false)
+	case <-ctx.Done():
+		return &startError{msg: "the app did not listen on " + at.addr, fix: true}
+	}
+}
+
+func (r *fakeRunner) FreePort() (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.port++
+	return fmt.Sprint(40000 + r.port), nil
+}
+
+func (r *fakeRunner) WaitPortFree(context.Context, string) error { return nil }
+
+func (r *fakeRunner) proc(n int) *fakeProc {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n < 1 || n > len(r.procs) {
+		return nil
+	}
+	return r.procs[n-1]
+}
+
+func (r *fakeRunner) started() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.procs)
+}
+
+// fakeRouter records what the session asks of the proxy.
+type fakeRouter struct {
+	mu       sync.Mutex
+	switches []string // backend addresses, in order
+	holds    []string
+	fails    []string
+	drain    time.Duration
+}
+
+func (r *fakeRouter) Switch(addr string) Drainer {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.switches = append(r.switches, addr)
+	if len(r.switches) == 1 {
+		return nil
+	}
+	return fakeBackend{d: r.drain}
+}
+
+func (r *fakeRouter) Hold(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.holds = append(r.holds, reason)
+}
+
+func (r *fakeRouter) Fail(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fails = append(r.fails, reason)
+}
+
+func (r *fakeRouter) ClearFail()   {}
+func (r *fakeRouter) Close() error { return nil }
+
+func (r *fakeRouter) get() (switches, holds, fails []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.switches), slices.Clone(r.holds), slices.Clone(r.fails)
+}
+
+// fakeBackend drains in d.
+type fakeBackend struct{ d time.Duration }
+
+func (b fakeBackend) Drain(ctx context.Context) error {
+	select {
+	case <-time.After(b.d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// recorder keeps every event.
+type recorder struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+func (r *recorder) Notify(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+// kinds returns the kinds of the events so far, without status, log and
+// diagnostics events, joined by spaces.
+func (r *recorder) kinds() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ks []string
+	for _, e := range r.events {
+		switch e.Kind {
+		case KindStatus, KindLog, KindDiagnostics:
+			continue
+		}
+		ks = append(ks, string(e.Kind))
+	}
+	return strings.Join(ks, " ")
+}
+
+// last returns the last event of kind k.
+func (r *recorder) last(k Kind) (Event, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.events) - 1; i >= 0; i-- {
+		if r.events[i].Kind == k {
+			return r.events[i], true
+		}
+	}
+	return Event{}, false
+}
+
+// all returns the events of kind k.
+func (r *recorder) all(k Kind) []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Event
+	for _, e := range r.events {
+		if e.Kind == k {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// harness runs one session on the fakes inside a synctest bubble.
+type harness struct {
+	t       *testing.T
+	s       *Session
+	events  *recorder
+	watcher *fakeWatcher
+	builder *fakeBuilder
+	runner  *fakeRunner
+	router  *fakeRouter
+	dir     string
+	cancel  context.CancelFunc
+	ran     chan error
+}
+
+// newHarness starts a session whose builds take 1 s and whose versions are
+// ready 50 ms after they start, unless the test changes the fakes first in
+// setup.
+func newHarness(t *testing.T, setup func(h *harness)) *harness {
+	dir := t.TempDir()
+	h := &harness{
+		t:       t,
+		events:  &recorder{},
+		watcher: &fakeWatcher{batches: make(chan watch.Batch, 16)},
+		builder: &fakeBuilder{build: builds(time.Second)},
+		runner:  &fakeRunner{script: func(int) script { return readyAfter(50 * time.Millisecond) }},
+		router:  &fakeRouter{drain: 10 * time.Millisecond},
+		dir:     dir,
+		ran:     make(chan error, 1),
+	}
+	cfg := config.Default()
+	cfg.Dir = dir
+	if setup != nil {
+		setup(h)
+	}
+	h.s = newSession(cfg, h.events, deps{
+		load: func(context.Context, analysis.Options) (Graph, error) {
+			return fakeGraph{target: analysis.Target{Path: "example.com/app/cmd/api", Dir: filepath.Join(dir, "cmd/api"), Name: "./cmd/api"}}, nil
+		},
+		watch:   func(watch.Options) (Watcher, error) { return h.watcher, nil },
+		builder: h.builder,
+		runner:  h.runner,
+		listen: func(addr string, _ proxy.Options) (Router, string, error) {
+			return h.router, "127.0.0.1:8080", nil
+		},
+	})
+	return h
+}
+
+// run starts the session; the bubble's end stops it.
+func (h *harness) run() {
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() { h.ran <- h.s.Run(ctx) }()
+	h.t.Cleanup(h.stop)
+}
+
+// stop ends the session and waits for Run to return.
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	h.cancel = nil
+	if err := <-h.ran; err != nil {
+		h.t.Errorf("Run: %v", err)
+	}
+}
+
+// save reports a change of path as the editor's save.
+func (h *harness) save(path string) {
+	h.watcher.batches <- watch.Batch{Paths: []string{filepath.Join(h.dir, path)}, Tags: map[string]string{filepath.Join(h.dir, path): CauseDidSave.String()}}
+}
+
+// after lets d of fake time pass and every goroutine settle.
+func after(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
+}
+
+// status returns the status of the only target.
+func (h *harness) status() TargetStatus {
+	st := h.s.Status()
+	if len(st.Targets) != 1 {
+		h.t.Fatalf("status has %d targets, want 1", len(st.Targets))
+	}
+	return st.Targets[0]
+}
