@@ -20,7 +20,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -28,6 +27,7 @@ import (
 
 	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/config"
+	"github.com/ginhotd/ginhotd/daemon/lsp"
 	"github.com/ginhotd/ginhotd/daemon/session"
 	ghterm "github.com/ginhotd/ginhotd/daemon/term"
 )
@@ -149,7 +149,7 @@ func realMain(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	case f.stdio || f.listen != "":
 		return serveLSP(ctx, f, stdin, stdout, stderr)
 	case cmd == "version":
-		fmt.Fprintln(stdout, "ginhotd", version())
+		fmt.Fprintln(stdout, "ginhotd", lsp.Version())
 		return 0
 	case cmd == "run":
 		return runCmd(ctx, f, dirArg(pos), stdin, stdout, stderr)
@@ -168,13 +168,6 @@ func dirArg(pos []string) string {
 		return pos[0]
 	}
 	return "."
-}
-
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }
 
 func runCmd(ctx context.Context, f *flags, dir string, stdin *os.File, stdout, stderr io.Writer) int {
@@ -226,7 +219,7 @@ func graphCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Write
 		fmt.Fprintln(stderr, "ginhotd:", err)
 		return 1
 	}
-	g, err := analysis.Load(ctx, analysis.Options{Dir: cfg.Dir, Targets: cfg.Targets, RestartGlobs: cfg.Restart, Tags: cfg.Tags, Env: cfg.BuildEnv})
+	g, err := analysis.Load(ctx, session.AnalysisOptions(cfg))
 	if err != nil {
 		fmt.Fprintln(stderr, "ginhotd:", err)
 		return 1

@@ -267,7 +267,7 @@ func (s *server) initialize(raw json.RawMessage) (*protocol.InitializeResult, er
 				},
 			},
 		},
-		ServerInfo: &protocol.ServerInfo{Name: "ginhotd", Version: version()},
+		ServerInfo: &protocol.ServerInfo{Name: "ginhotd", Version: Version()},
 	}, nil
 }
 
@@ -305,12 +305,13 @@ func (p *initializeParams) roots(logf func(string, ...any)) []root {
 	return roots
 }
 
-// version is the module version ginhotd was built from.
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
+// Version is the module version ginhotd was built from, "(devel)" for a
+// build from a work tree.
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		return bi.Main.Version
 	}
-	return ""
+	return "(devel)"
 }
 
 // initialized starts a session for every workspace folder.

@@ -176,13 +176,16 @@ func (s *Session) open() error {
 	return nil
 }
 
-func (s *Session) analysisOptions() analysis.Options {
+func (s *Session) analysisOptions() analysis.Options { return AnalysisOptions(s.cfg) }
+
+// AnalysisOptions are the settings of cfg that the package graph depends on.
+func AnalysisOptions(cfg config.Config) analysis.Options {
 	return analysis.Options{
-		Dir:          s.cfg.Dir,
-		Targets:      s.cfg.Targets,
-		RestartGlobs: s.cfg.Restart,
-		Tags:         s.cfg.Tags,
-		Env:          s.cfg.BuildEnv,
+		Dir:          cfg.Dir,
+		Targets:      cfg.Targets,
+		RestartGlobs: cfg.Restart,
+		Tags:         cfg.Tags,
+		Env:          cfg.BuildEnv,
 	}
 }
 
