@@ -41,8 +41,13 @@ type Event struct {
 	// DecisionUS is how long the decision for a change took (skip,
 	// restart, build_start), in microseconds.
 	DecisionUS int64 `json:"decision_us,omitempty"`
-	// Generation counts the versions of the target that became ready.
+	// Generation counts the versions of the target that became ready. On
+	// build_fail and crash it is the generation serving (0: no version has
+	// run yet).
 	Generation int `json:"generation,omitempty"`
+	// Serving is set on build_fail and crash when a previous version of the
+	// target keeps serving.
+	Serving bool `json:"serving,omitempty"`
 	// Diagnostics: on build_fail the build's errors; on crash a start-up
 	// panic; on diagnostics the complete current set for the workspace.
 	Diagnostics []build.Diagnostic `json:"diagnostics,omitempty"`
@@ -99,6 +104,7 @@ type TargetStatus struct {
 	PID        int    `json:"pid,omitempty"`
 	URL        string `json:"url,omitempty"`
 	Generation int    `json:"generation"`
+	Serving    bool   `json:"serving"` // a version of this target answers requests now
 	BuildMs    int64  `json:"buildMs"`
 	Error      string `json:"error,omitempty"`
 }
