@@ -523,20 +523,52 @@ func TestExplicitTargets(t *testing.T) {
 	}
 }
 
+func TestPlainHTTPMain(t *testing.T) {
+	dir := abs(t, "plainhttp")
+	g := load(t, dir, Options{})
+	if diff := cmp.Diff([]Target{{Path: "example.com/plainhttp/cmd/server", Dir: filepath.Join(dir, "cmd", "server"), Name: "./cmd/server"}}, g.Targets()); diff != "" {
+		t.Errorf("targets mismatch (-want +got):\n%s", diff)
+	}
+	want := "no main package imports Gin: running ./cmd/server, the only one that imports net/http; " +
+		`to pin it, pass --target ./cmd/server or put targets = ["./cmd/server"] in ginhot.toml`
+	if got := g.Notice(); got != want {
+		t.Errorf("Notice() = %q\nwant       %q", got, want)
+	}
+	// A change to the package that brings in net/http rebuilds the server.
+	if diff := cmp.Diff(outcome{[]string{"rebuild ./cmd/server: ./cmd/server → ./internal/web (internal/web/web.go changed)"}, false},
+		classify(g, dir, "internal/web/web.go")); diff != "" {
+		t.Errorf("Classify mismatch (-want +got):\n%s", diff)
+	}
+	// Naming the target, or having Gin mains, says nothing.
+	if n := load(t, dir, Options{Targets: []string{"./cmd/server"}}).Notice(); n != "" {
+		t.Errorf("explicit target: Notice() = %q, want none", n)
+	}
+	if n := load(t, abs(t, "shop"), Options{}).Notice(); n != "" {
+		t.Errorf("Gin workspace: Notice() = %q, want none", n)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	nogin := abs(t, "nogin")
 	empty := t.TempDir()
 	libOnly := t.TempDir()
 	write(t, libOnly, "go.mod", "module example.com/libonly\n\ngo 1.22\n")
 	write(t, libOnly, "lib.go", "package libonly\n")
+	cliOnly := t.TempDir()
+	write(t, cliOnly, "go.mod", "module example.com/clionly\n\ngo 1.22\n")
+	write(t, cliOnly, "cmd/tool/main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println() }\n")
 	tests := []struct {
 		name    string
 		opts    Options
 		wantErr string
 		is      error
 	}{
-		{"no Gin main", Options{Dir: nogin}, "analysis: no Gin main package in " + nogin +
-			` (main packages: ./cmd/a, ./cmd/b); pick one with --target ./cmd/a or targets = ["./cmd/a"] in ginhot.toml`, ErrNoTarget},
+		{"several net/http mains", Options{Dir: nogin}, "analysis: no Gin main package in " + nogin + ", and 2 main packages import net/http; pick the one to run:\n" +
+			"  ./cmd/a: --target ./cmd/a   or   targets = [\"./cmd/a\"] in ginhot.toml\n" +
+			"  ./cmd/b: --target ./cmd/b   or   targets = [\"./cmd/b\"] in ginhot.toml\n" +
+			"  (to run all of them: targets = [\"./cmd/a\", \"./cmd/b\"] in ginhot.toml)", ErrNoTarget},
+		{"no net/http main", Options{Dir: cliOnly}, "analysis: no Gin main package in " + cliOnly + ", and no main package imports net/http; if one of these serves HTTP, pick it:\n" +
+			"  ./cmd/tool: --target ./cmd/tool   or   targets = [\"./cmd/tool\"] in ginhot.toml", ErrNoTarget},
 		{"no main at all", Options{Dir: libOnly}, "analysis: no Gin main package in " + libOnly + ": no main packages found", ErrNoTarget},
 		{"not a module", Options{Dir: empty}, "analysis: not a Go module: no go.mod or go.work in " + empty, nil},
 		{"bad glob", Options{Dir: nogin, RestartGlobs: []string{"[x"}}, `analysis: invalid restart glob "[x"`, nil},

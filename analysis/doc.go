@@ -18,9 +18,11 @@
 // # Targets
 //
 // Without explicit [Options.Targets], the targets are the main packages whose
-// transitive imports include github.com/gin-gonic/gin, sorted by name. A
-// workspace with none yields [ErrNoTarget], wrapped with the main packages
-// found. At a go.work root every module named by a use directive is loaded
+// transitive imports include github.com/gin-gonic/gin, sorted by name. When
+// there is none, the only main package whose transitive imports include
+// net/http is taken, and [Graph.Notice] says so and how to pin it. Otherwise
+// (several net/http mains, or none) Load yields [ErrNoTarget], wrapped with
+// the candidates and the --target flag or ginhot.toml line that picks each. At a go.work root every module named by a use directive is loaded
 // ("./..." alone matches nothing there).
 //
 // # Deciding what a change needs

@@ -18,6 +18,7 @@ type Graph struct {
 	bctx    build.Context
 	targets []Target
 	auto    bool                // targets were found, not named: a new main may become one
+	notice  string              // how the targets were chosen, when the user should know
 	reach   []map[string]string // per target: package → importer on a shortest chain
 	mains   []string            // import paths of all main packages
 	imports map[string][]string // package → sorted imported packages (all packages)
@@ -72,9 +73,18 @@ type signature struct {
 }
 
 // Targets returns the targets: the explicit ones in the order given, or the
-// Gin mains sorted by name.
+// Gin mains (else the one net/http main) sorted by name.
 func (g *Graph) Targets() []Target {
 	return slices.Clone(g.targets)
+}
+
+// Notice returns a sentence for the user about how the targets were chosen,
+// or "" when there is nothing to say. Today it is set when no main package
+// imports Gin and the only net/http main was taken; it names the --target
+// flag and the ginhot.toml line that pin the choice. The same workspace
+// yields the same notice on every Load.
+func (g *Graph) Notice() string {
+	return g.notice
 }
 
 // Roots returns the absolute directories of every local module: the

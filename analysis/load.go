@@ -25,9 +25,14 @@ import (
 // closure makes that package a target.
 const ginPath = "github.com/gin-gonic/gin"
 
-// ErrNoTarget is returned (wrapped, with the main packages found and how to
-// pick one) by [Load] when no target was named and no main package depends
-// on Gin.
+// httpPath is the import path that makes a main package a target when no
+// main package depends on Gin and it is the only one depending on it.
+const httpPath = "net/http"
+
+// ErrNoTarget is returned (wrapped, with the candidate main packages and the
+// --target flag or ginhot.toml line that picks each) by [Load] when no
+// target was named, no main package depends on Gin, and not exactly one
+// depends on net/http.
 var ErrNoTarget = errors.New("analysis: no Gin main package")
 
 // Options says what to load and how to judge changes.
@@ -36,7 +41,8 @@ type Options struct {
 	Dir string
 	// Targets are explicit targets: import paths, or directories relative
 	// to Dir written as "./cmd/api". Empty means every main package that
-	// depends on github.com/gin-gonic/gin.
+	// depends on github.com/gin-gonic/gin or, when there is none, the only
+	// main package that depends on net/http (see [Graph.Notice]).
 	Targets []string
 	// RestartGlobs are doublestar globs, relative to Dir, of files the app
 	// loads at run time. Nil means [DefaultRestartGlobs].
@@ -357,7 +363,7 @@ func readSignature(path string) (signature, error) {
 	}, nil
 }
 
-// pickTargets resolves explicit targets, or finds the Gin mains, and
+// pickTargets resolves explicit targets, or finds the Gin (else net/http) mains, and
 // computes each target's reach.
 func (g *Graph) pickTargets(explicit []string) error {
 	var picked []*pkgInfo
@@ -373,23 +379,9 @@ func (g *Graph) pickTargets(explicit []string) error {
 		}
 	} else {
 		g.auto = true
-		var names []string
-		for _, m := range g.mains {
-			pi := g.pkgs[m]
-			if pi == nil {
-				continue
-			}
-			names = append(names, g.pkgName(m))
-			if _, ok := g.bfs(m)[ginPath]; ok {
-				picked = append(picked, pi)
-			}
-		}
-		if len(names) == 0 {
-			return fmt.Errorf("%w in %s: no main packages found", ErrNoTarget, g.dir)
-		}
-		if len(picked) == 0 {
-			return fmt.Errorf("%w in %s (main packages: %s); pick one with --target %s or targets = [%q] in ginhot.toml",
-				ErrNoTarget, g.dir, strings.Join(names, ", "), names[0], names[0])
+		var err error
+		if picked, err = g.autoTargets(); err != nil {
+			return err
 		}
 	}
 	for _, pi := range picked {
@@ -402,6 +394,62 @@ func (g *Graph) pickTargets(explicit []string) error {
 		g.reach = append(g.reach, g.bfs(t.Path))
 	}
 	return nil
+}
+
+// autoTargets returns the main packages that depend on Gin or, when there
+// are none, the single main package that depends on net/http (setting the
+// graph's notice to say so). Several net/http mains, or none, are an error
+// that lists the candidates with the line that picks each.
+func (g *Graph) autoTargets() ([]*pkgInfo, error) {
+	var mains, gin, web []*pkgInfo
+	for _, m := range g.mains {
+		pi := g.pkgs[m]
+		if pi == nil {
+			continue
+		}
+		mains = append(mains, pi)
+		deps := g.bfs(m)
+		if _, ok := deps[ginPath]; ok {
+			gin = append(gin, pi)
+		}
+		if _, ok := deps[httpPath]; ok {
+			web = append(web, pi)
+		}
+	}
+	switch {
+	case len(gin) > 0:
+		return gin, nil
+	case len(mains) == 0:
+		return nil, fmt.Errorf("%w in %s: no main packages found", ErrNoTarget, g.dir)
+	case len(web) == 1:
+		name := g.pkgName(web[0].path)
+		g.notice = fmt.Sprintf("no main package imports Gin: running %s, the only one that imports net/http; "+
+			"to pin it, pass --target %s or put targets = [%q] in ginhot.toml", name, name, name)
+		return web, nil
+	case len(web) > 1:
+		all := make([]string, len(web))
+		for i, pi := range web {
+			all[i] = strconv.Quote(g.pkgName(pi.path))
+		}
+		return nil, fmt.Errorf("%w in %s, and %d main packages import net/http; pick the one to run:\n%s\n  (to run all of them: targets = [%s] in ginhot.toml)",
+			ErrNoTarget, g.dir, len(web), g.pickLines(web), strings.Join(all, ", "))
+	}
+	return nil, fmt.Errorf("%w in %s, and no main package imports net/http; if one of these serves HTTP, pick it:\n%s",
+		ErrNoTarget, g.dir, g.pickLines(mains))
+}
+
+// pickLines renders, for each package, the flag and the ginhot.toml line
+// that make it the target, one indented line each.
+func (g *Graph) pickLines(pkgs []*pkgInfo) string {
+	var b strings.Builder
+	for i, pi := range pkgs {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		name := g.pkgName(pi.path)
+		fmt.Fprintf(&b, "  %s: --target %s   or   targets = [%q] in ginhot.toml", name, name, name)
+	}
+	return b.String()
 }
 
 // resolveTarget finds the local main package named by t.

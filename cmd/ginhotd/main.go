@@ -224,6 +224,9 @@ func graphCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Write
 		fmt.Fprintln(stderr, "ginhotd:", err)
 		return 1
 	}
+	if n := g.Notice(); n != "" {
+		fmt.Fprintln(stderr, "ginhotd:", n)
+	}
 	if f.explain != "" {
 		fmt.Fprintln(stdout, g.Explain(absPath(f.explain)))
 		return 0

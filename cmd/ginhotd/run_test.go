@@ -403,3 +403,47 @@ func TestGraphExplain(t *testing.T) {
 		}
 	}
 }
+
+func TestGraphTargetChoice(t *testing.T) {
+	tests := []struct {
+		fixture  string
+		ok       bool
+		want     []string // lines the user sees, in order
+		wantNone string   // text that must not appear
+	}{
+		{"plainhttp", true, []string{
+			`ginhotd: no main package imports Gin: running ., the only one that imports net/http; to pin it, pass --target . or put targets = ["."] in ginhot.toml`,
+			"targets:",
+			"  .\texample.com/plainhttp",
+		}, ""},
+		{"twomains", false, []string{
+			"and 2 main packages import net/http; pick the one to run:",
+			`  ./cmd/admin: --target ./cmd/admin   or   targets = ["./cmd/admin"] in ginhot.toml`,
+			`  ./cmd/api: --target ./cmd/api   or   targets = ["./cmd/api"] in ginhot.toml`,
+			`  (to run all of them: targets = ["./cmd/admin", "./cmd/api"] in ginhot.toml)`,
+		}, "targets:"},
+		{"app", true, []string{"targets:", "  .\texample.com/app"}, "net/http"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.fixture, func(t *testing.T) {
+			dir := copyFixture(t, tc.fixture)
+			cmd := exec.Command(binary, "graph", dir)
+			cmd.Env = append(os.Environ(), "GOCACHE="+gocache)
+			out, err := cmd.CombinedOutput()
+			if (err == nil) != tc.ok {
+				t.Fatalf("graph: err = %v, want ok = %v\n%s", err, tc.ok, out)
+			}
+			rest := string(out)
+			for _, w := range tc.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("output lacks %q (in order):\n%s", w, out)
+				}
+				rest = rest[i+len(w):]
+			}
+			if tc.wantNone != "" && strings.Contains(string(out), tc.wantNone) {
+				t.Errorf("output mentions %q:\n%s", tc.wantNone, out)
+			}
+		})
+	}
+}

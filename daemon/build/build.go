@@ -119,6 +119,9 @@ func Run(ctx context.Context, opts Options, target string) (Result, error) {
 		return res, nil
 	}
 	os.Remove(out)
+	for _, h := range explainGenerated(res.Diags, dir) {
+		res.Output += "ginhotd: " + h + "\n"
+	}
 	if len(res.Diags) == 0 {
 		msg := strings.TrimSpace(res.Output)
 		if msg == "" {

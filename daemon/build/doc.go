@@ -10,6 +10,12 @@
 // for ginhotd's own failures: `go` missing ([ErrGoNotFound]), the context
 // cancelled, the output directory not creatable.
 //
+// When a package of the module is missing only because a code generator has
+// not run (its directory holds *.templ files, a sqlc configuration names it,
+// *.proto files, swag annotations, a //go:generate line), the diagnostic says
+// which generator to run instead of go's "go get" advice, and the hint is
+// appended to the output as a "ginhotd: ..." line.
+//
 // The go command runs in its own process group; cancelling the context kills
 // the whole group, so compiler and linker children never outlive a stale build.
 //

@@ -14,7 +14,8 @@
 //
 //   - routing requests to the current backend and counting what is in flight on each;
 //   - holding and replaying requests (bodies up to 1 MiB) across restarts;
-//   - the 502 page shown when no version became ready in time;
+//   - the 502 page shown when no version became ready in time, or at once
+//     when no version has run yet and the last build or start failed;
 //   - live reload: the script injected into HTML responses and the
 //     /__ginhot/events Server-Sent Events stream it listens to.
 //

@@ -137,11 +137,18 @@ func (p *Proxy) Hold(reason string) {
 
 // Fail records that a build (or the start of a new version) failed. Routing is
 // unchanged: the current backend keeps serving. Live-reload browsers show
-// reason in an overlay, and the 502 page includes it.
+// reason in an overlay, and the 502 page includes it. Before the first
+// [Proxy.Switch] no version has run, so requests are not held: they get the
+// 502 page at once, saying so and showing reason, until the next Switch or
+// [Proxy.ClearFail].
 func (p *Proxy) Fail(reason string) {
 	p.mu.Lock()
 	p.failReason = reason
 	p.broadcastLocked(event{name: "error", data: reason})
+	if p.cur == nil {
+		close(p.changed) // wake the waiting requests: nothing will come soon
+		p.changed = make(chan struct{})
+	}
 	p.mu.Unlock()
 }
 
@@ -249,6 +256,12 @@ func (p *Proxy) acquire(ctx context.Context, expired <-chan time.Time, failed *B
 		if p.closed {
 			p.mu.Unlock()
 			return nil, "ginhotd is shutting down."
+		}
+		if b == nil && p.failReason != "" {
+			// Nothing has run and the last attempt failed: waiting would
+			// only delay the page that says why.
+			p.mu.Unlock()
+			return nil, neverRan
 		}
 		changed := p.changed
 		p.mu.Unlock()
@@ -376,7 +389,11 @@ func (p *Proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 // text otherwise.
 func (p *Proxy) unavailable(w http.ResponseWriter, r *http.Request, reason string) {
 	p.mu.Lock()
-	if p.failReason != "" {
+	switch {
+	case p.failReason == "":
+	case p.cur == nil:
+		reason += "\n\n" + p.failReason
+	default:
 		reason += "\n\nThe last build failed:\n" + p.failReason
 	}
 	token := p.token(p.gen)
@@ -401,6 +418,11 @@ func (p *Proxy) unavailable(w http.ResponseWriter, r *http.Request, reason strin
 		_, _ = io.WriteString(w, body) // the client may have gone; nothing to do
 	}
 }
+
+// neverRan is the 502 reason when a build or start failed before any version
+// ran; the failure follows it on the page.
+const neverRan = "No version of the app has run yet: it failed to build or start, so nothing can answer.\n" +
+	"Fix the errors below and save; the app starts as soon as a build succeeds."
 
 const unavailablePage = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>502 · ginhotd</title></head>

@@ -163,6 +163,46 @@ func TestHoldTimeout(t *testing.T) {
 	}
 }
 
+// When the first build fails, nothing has ever run: a request, whether it
+// came before or after the failure, gets at once a 502 that says so and shows
+// the build errors; after the fix, the next Switch serves again.
+func TestFirstBuildFails(t *testing.T) {
+	p := New(Options{HoldTimeout: time.Hour, LiveReload: true})
+	url := front(t, p)
+	c := client(t)
+	const out = "# example.com/app\n./main.go:7:2: undefined: x <nil>"
+
+	req, _ := http.NewRequest(http.MethodGet, url+"/", nil)
+	early := goDo(c, req)
+	eventually(t, "the request to be held", func() bool { return p.waiting.Load() == 1 })
+	p.Fail(out)
+	r := await(t, early)
+	want := "502 Bad Gateway (ginhotd)\n\n" +
+		"No version of the app has run yet: it failed to build or start, so nothing can answer.\n" +
+		"Fix the errors below and save; the app starts as soon as a build succeeds.\n\n" + out + "\n"
+	if r.err != nil || r.status != http.StatusBadGateway || r.body != want {
+		t.Fatalf("request held before the failure: status %d, err %v, body\n%s\nwant\n%s", r.status, r.err, r.body, want)
+	}
+	if resp, body := get(t, c, url+"/", "application/json"); resp.StatusCode != http.StatusBadGateway || body != want {
+		t.Errorf("request after the failure: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body := get(t, c, url+"/", "text/html")
+	for _, w := range []string{"No version of the app has run yet", "undefined: x &lt;nil&gt;", EventsPath} {
+		if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, w) {
+			t.Errorf("HTML page (%d) lacks %q:\n%s", resp.StatusCode, w, body)
+		}
+	}
+	if strings.Contains(body, "The last build failed") {
+		t.Errorf("HTML page talks of a previous version:\n%s", body)
+	}
+
+	p.ClearFail()
+	p.Switch(addr(backend(t, "fixed")))
+	if resp, body := get(t, c, url+"/ok", ""); resp.StatusCode != http.StatusOK || body != "fixed /ok" {
+		t.Errorf("after the fix: %d %q", resp.StatusCode, body)
+	}
+}
+
 // Drain waits for a request that started before the switch, and gives up when
 // its context is done.
 func TestDrainWaitsForInFlight(t *testing.T) {

@@ -42,11 +42,11 @@ type Event struct {
 	// restart, build_start), in microseconds.
 	DecisionUS int64 `json:"decision_us,omitempty"`
 	// Generation counts the versions of the target that became ready. On
-	// build_fail and crash it is the generation still serving, 0 when no
-	// version serves (none has run yet, or the last one crashed).
+	// build_fail and crash it is the last generation that became ready
+	// (0: no version has run yet), and Serving tells whether it still serves.
 	Generation int `json:"generation,omitempty"`
-	// Serving is set on build_fail and crash when a previous version keeps
-	// serving requests.
+	// Serving is set on build_fail and crash when a previous version of the
+	// target keeps serving.
 	Serving bool `json:"serving,omitempty"`
 	// Diagnostics: on build_fail the build's errors; on crash a start-up
 	// panic; on diagnostics the complete current set for the workspace.

@@ -31,6 +31,7 @@ type fakeGraph struct{ target analysis.Target }
 func (g fakeGraph) Targets() []analysis.Target { return []analysis.Target{g.target} }
 func (g fakeGraph) Roots() []string            { return nil }
 func (g fakeGraph) Explain(string) string      { return "" }
+func (g fakeGraph) Notice() string             { return "" }
 
 func (g fakeGraph) Classify(paths []string) analysis.Result {
 	d := analysis.Decision{Target: g.target, Action: analysis.None, Reason: "nothing imports it"}

@@ -24,6 +24,8 @@ type Graph interface {
 	Roots() []string
 	Classify(paths []string) analysis.Result
 	Explain(path string) string
+	// Notice says how the targets were chosen when that needs saying ("" if not).
+	Notice() string
 }
 
 // Watcher is the file watcher ([watch.Watcher]).

@@ -147,6 +147,9 @@ func (s *Session) open() error {
 		return err
 	}
 	s.emit(Event{Kind: KindSkip, MS: time.Since(start).Milliseconds(), Reason: fmt.Sprintf("package graph loaded: %d target(s)", len(s.graph.Targets()))})
+	if n := s.graph.Notice(); n != "" {
+		s.emit(Event{Kind: KindWarn, Message: n})
+	}
 	host, port, err := splitAddr(s.cfg.Addr)
 	if err != nil {
 		return err

@@ -220,7 +220,7 @@ func (s *Session) onBuilt(m built) {
 		t.buildDiags = m.res.Diags
 		s.diagDirty = true
 		s.emit(Event{Kind: KindBuildFail, Target: t.t.Name, MS: t.buildMs, Diagnostics: m.res.Diags, Output: m.res.Output,
-			Cause: m.cause.String(), Serving: t.cur != nil, Generation: t.servingGen()})
+			Cause: m.cause.String(), Serving: t.cur != nil, Generation: t.gen})
 		if t.router != nil {
 			t.router.Fail(m.res.Output)
 		}
@@ -256,14 +256,6 @@ func touchedSince(diags []build.Diagnostic, t time.Time) bool {
 		}
 	}
 	return false
-}
-
-// servingGen is the generation of the version serving, 0 if none.
-func (t *target) servingGen() int {
-	if t.cur == nil {
-		return 0
-	}
-	return t.gen
 }
 
 // restoreState sets t's state from what is running after a failure.
@@ -514,7 +506,7 @@ func (s *Session) onExited(m exited) {
 	}
 	t.err = reason
 	tail := strings.Join(v.p.Tail(), "\n")
-	s.emit(Event{Kind: KindCrash, Target: t.t.Name, PID: v.p.PID(), Reason: reason, Output: tail})
+	s.emit(Event{Kind: KindCrash, Target: t.t.Name, PID: v.p.PID(), Reason: reason, Output: tail, Generation: t.gen})
 	if t.router != nil {
 		t.router.Hold(withOutput(reason, tail))
 	}
@@ -551,7 +543,7 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 	}
 	reason := err.Error()
 	t.err = reason
-	ev := Event{Kind: KindCrash, Target: t.t.Name, Reason: reason, Output: strings.Join(tail, "\n"), Serving: t.cur != nil, Generation: t.servingGen()}
+	ev := Event{Kind: KindCrash, Target: t.t.Name, Reason: reason, Output: strings.Join(tail, "\n"), Serving: t.cur != nil, Generation: t.gen}
 	var se *startError
 	if pn, ok := run.ParsePanic(tail, s.inWorkspace); ok {
 		ev.Diagnostics = []build.Diagnostic{{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: build.KindPanic, Package: t.t.Path}}

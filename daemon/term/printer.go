@@ -89,7 +89,7 @@ func (p *Printer) text(e session.Event) {
 	case session.KindBuildOK:
 		line(p.green, "✓", "built %s in %s", e.Target, ms(e.MS))
 	case session.KindBuildFail:
-		line(p.red, "✗", "build of %s failed in %s; the running version keeps serving", e.Target, ms(e.MS))
+		line(p.red, "✗", "build of %s failed in %s; %s", e.Target, ms(e.MS), serving(e, "fix the errors below and save"))
 		if len(e.Diagnostics) == 0 {
 			fmt.Fprintln(w, strings.TrimRight(e.Output, "\n"))
 		}
@@ -103,7 +103,7 @@ func (p *Printer) text(e session.Event) {
 	case session.KindStop:
 		line(p.dim, "■", "stopped %s pid %d in %s", e.Target, e.PID, ms(e.MS))
 	case session.KindCrash:
-		line(p.red, "✗", "%s: %s", e.Target, e.Reason)
+		line(p.red, "✗", "%s: %s; %s", e.Target, e.Reason, serving(e, ""))
 		if e.Output != "" {
 			fmt.Fprintln(w, p.dim.Sprint(lastLines(e.Output, 15)))
 		}
@@ -127,6 +127,21 @@ func (p *Printer) text(e session.Event) {
 			}
 		}
 	}
+}
+
+// serving says what answers requests after a build_fail or crash event:
+// the previous version, or nothing (and then whether anything ever ran,
+// followed by hint, if any, when nothing has).
+func serving(e session.Event, hint string) string {
+	switch {
+	case e.Serving:
+		return fmt.Sprintf("generation %d keeps serving", e.Generation)
+	case e.Generation == 0 && hint != "":
+		return "no version has run yet: " + hint
+	case e.Generation == 0:
+		return "no version has run yet"
+	}
+	return fmt.Sprintf("nothing is serving (generation %d is not running)", e.Generation)
 }
 
 // position formats file:line:col relative to the root when inside it.

@@ -13,6 +13,8 @@ export interface TargetStatus {
   pid?: number;
   url?: string;
   generation: number;
+  /** A version of this target answers requests now (absent from daemons before 0.2). */
+  serving?: boolean;
   buildMs: number;
   error?: string;
 }

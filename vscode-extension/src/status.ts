@@ -88,10 +88,29 @@ function label(s: Status): string {
       return urls.length > 1 ? `${host} +${urls.length - 1}` : host;
     }
     case 'failed':
-      return 'build failed';
+      return withServing('build failed', failing(s));
+    case 'crashed': {
+      const t = failing(s);
+      return t?.serving === false && !t.generation ? 'start failed — nothing running yet' : 'crashed';
+    }
     default:
       return s.state;
   }
+}
+
+/** Returns the target the session's failed or crashed state comes from. */
+function failing(s: Status): TargetStatus | undefined {
+  return s.targets.find((t) => t.state === s.state) ?? s.targets[0];
+}
+
+/**
+ * Appends to text what serves while t is failed: the last good generation,
+ * or nothing (yet). Daemons that do not report `serving` get text alone.
+ */
+function withServing(text: string, t: TargetStatus | undefined): string {
+  if (t?.serving === undefined) return text;
+  if (t.serving) return `${text} — serving generation ${t.generation}`;
+  return t.generation ? `${text} — nothing running` : `${text} — nothing running yet`;
 }
 
 function targetLine(t: TargetStatus): string {
@@ -100,6 +119,10 @@ function targetLine(t: TargetStatus): string {
   if (t.generation) parts.push(`generation ${t.generation}`);
   if (t.buildMs) parts.push(`last build ${formatMs(t.buildMs)}`);
   if (t.url) parts.push(t.url);
+  if ((t.state === 'failed' || t.state === 'crashed') && t.serving !== undefined) {
+    if (t.serving) parts.push(`generation ${t.generation} keeps serving`);
+    else parts.push(t.generation ? 'no version is serving' : 'no version has run yet');
+  }
   let line = parts.join(' · ');
   if (t.error) line += `\n  \n  ${t.error.split('\n')[0]}`;
   return line;

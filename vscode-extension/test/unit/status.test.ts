@@ -41,6 +41,22 @@ test('the tooltip lists every target with pid, generation, last build time and U
   assert.match(v.tooltip, /Problems panel/);
 });
 
+test('a failure says whether a good version keeps serving or nothing has run yet', () => {
+  const text = (s: Status) => render({ kind: 'status', status: s }).text;
+  const first = status('failed', { state: 'failed', pid: 0, url: undefined, generation: 0, serving: false, error: 'main.go:12:2: undefined: x' });
+  assert.equal(text(first), '$(error) GinHot: build failed — nothing running yet');
+  assert.match(render({ kind: 'status', status: first }).tooltip, /`\.\/cmd\/api` failed · last build 1\.4 s · no version has run yet/);
+  const later = status('failed', { state: 'failed', generation: 3, serving: true });
+  assert.equal(text(later), '$(error) GinHot: build failed — serving generation 3');
+  assert.match(render({ kind: 'status', status: later }).tooltip, /generation 3 keeps serving/);
+  assert.equal(text(status('failed', { state: 'failed', pid: 0, generation: 2, serving: false })), '$(error) GinHot: build failed — nothing running');
+  // With several targets the label follows the failed one.
+  assert.equal(text(status('failed', { serving: true }, { name: './cmd/admin', state: 'failed', generation: 0, serving: false })), '$(error) GinHot: build failed — nothing running yet');
+  // The first version failing to start is not a crash of something that ran.
+  assert.equal(text(status('crashed', { state: 'crashed', pid: 0, generation: 0, serving: false })), '$(flame) GinHot: start failed — nothing running yet');
+  assert.equal(text(status('crashed', { state: 'crashed', pid: 0, generation: 2, serving: false })), '$(flame) GinHot: crashed');
+});
+
 test('running with several URLs names the first and counts the rest', () => {
   const s = status('running', {}, { name: './cmd/admin', url: 'http://127.0.0.1:8081' });
   assert.equal(render({ kind: 'status', status: s }).text, '$(check) GinHot: 127.0.0.1:8080 +1');

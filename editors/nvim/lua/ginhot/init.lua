@@ -473,10 +473,39 @@ function M.statusline()
         break
       end
     end
-  elseif s.state == 'failed' then
-    label = 'build failed'
+  elseif s.state == 'failed' or s.state == 'crashed' then
+    label = M.failure_label(s)
   end
   return (icons[s.state] or '?') .. ' ' .. label
+end
+
+--- Returns the statusline label of a failed or crashed status s: whether the
+--- last good generation keeps serving or no version has run yet, judged on
+--- the target in that state (daemons that do not report `serving` get the
+--- bare state).
+function M.failure_label(s)
+  local t = (s.targets or {})[1]
+  for _, x in ipairs(s.targets or {}) do
+    if x.state == s.state then
+      t = x
+      break
+    end
+  end
+  local gen = t and t.generation or 0
+  if s.state == 'crashed' then
+    if t and t.serving == false and gen == 0 then
+      return 'start failed — nothing running yet'
+    end
+    return 'crashed'
+  end
+  if not t or t.serving == nil or t.serving == vim.NIL then
+    return 'build failed'
+  elseif t.serving then
+    return 'build failed — serving generation ' .. gen
+  elseif gen > 0 then
+    return 'build failed — nothing running'
+  end
+  return 'build failed — nothing running yet'
 end
 
 return M

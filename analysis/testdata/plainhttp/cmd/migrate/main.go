@@ -1,0 +1,6 @@
+// Command migrate is a CLI that serves nothing.
+package main
+
+import "fmt"
+
+func main() { fmt.Println("migrated") }

@@ -1,0 +1,9 @@
+// Command plainhttp is a net/http app without Gin.
+package main
+
+import (
+	"net/http"
+	"os"
+)
+
+func main() { _ = http.ListenAndServe(":"+os.Getenv("PORT"), http.NotFoundHandler()) }

@@ -1,0 +1,3 @@
+module example.com/genapp
+
+go 1.24

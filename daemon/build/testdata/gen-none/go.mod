@@ -1,0 +1,3 @@
+module example.com/noneapp
+
+go 1.24

@@ -1,0 +1,5 @@
+package main
+
+import "app/pb"
+
+func main() { _ = pb.File_greet_proto }

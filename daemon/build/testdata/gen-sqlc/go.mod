@@ -1,0 +1,3 @@
+module example.com/sqlcapp
+
+go 1.24

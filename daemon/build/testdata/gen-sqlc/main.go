@@ -1,0 +1,5 @@
+package main
+
+import "example.com/sqlcapp/internal/db"
+
+func main() { _ = db.New }

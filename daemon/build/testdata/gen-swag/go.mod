@@ -1,0 +1,3 @@
+module example.com/swagapp
+
+go 1.24

@@ -1,0 +1,3 @@
+module example.com/templpartial
+
+go 1.24

@@ -1,0 +1,3 @@
+module example.com/templtest
+
+go 1.24

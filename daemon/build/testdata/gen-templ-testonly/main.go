@@ -1,0 +1,5 @@
+package main
+
+import "example.com/templtest/views"
+
+func main() { _ = views.Index() }

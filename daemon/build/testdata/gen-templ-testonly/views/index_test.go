@@ -1,0 +1,5 @@
+package views
+
+import "testing"
+
+func TestIndex(t *testing.T) { _ = Index() }

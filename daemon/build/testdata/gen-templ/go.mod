@@ -1,0 +1,3 @@
+module example.com/templapp
+
+go 1.24

@@ -1,0 +1,5 @@
+package main
+
+import "example.com/templapp/views"
+
+func main() { _ = views.Index() }

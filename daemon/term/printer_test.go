@@ -1,0 +1,80 @@
+package term
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ginhotd/ginhotd/daemon/build"
+	"github.com/ginhotd/ginhotd/daemon/session"
+)
+
+// printed returns what a text Printer rooted at /src/app prints for e.
+func printed(e session.Event) string {
+	var out bytes.Buffer
+	e.Time = time.Date(2025, 1, 2, 16, 8, 24, 0, time.UTC)
+	New(Options{Out: &out, Err: &out, Root: "/src/app"}).Notify(e)
+	return out.String()
+}
+
+func TestFailureSaysWhatServes(t *testing.T) {
+	diag := []build.Diagnostic{{File: "/src/app/main.go", Line: 7, Col: 2, Message: "undefined: x"}}
+	tests := []struct {
+		name string
+		e    session.Event
+		want string
+	}{
+		{"first build fails", session.Event{Kind: session.KindBuildFail, Target: "./cmd/api", MS: 1200, Diagnostics: diag},
+			"16:08:24 ✗ build of ./cmd/api failed in 1.2s; no version has run yet: fix the errors below and save\nmain.go:7:2: undefined: x\n"},
+		{"build fails while a version serves", session.Event{Kind: session.KindBuildFail, Target: "./cmd/api", MS: 900, Generation: 3, Serving: true, Diagnostics: diag},
+			"16:08:24 ✗ build of ./cmd/api failed in 900ms; generation 3 keeps serving\nmain.go:7:2: undefined: x\n"},
+		{"build fails after the app crashed", session.Event{Kind: session.KindBuildFail, Target: "./cmd/api", MS: 900, Generation: 2, Output: "go: boom\n"},
+			"16:08:24 ✗ build of ./cmd/api failed in 900ms; nothing is serving (generation 2 is not running)\ngo: boom\n"},
+		{"first version fails to start", session.Event{Kind: session.KindCrash, Target: "./cmd/api", Reason: "the app exited during start-up: exit status 1", Output: "listen: address in use"},
+			"16:08:24 ✗ ./cmd/api: the app exited during start-up: exit status 1; no version has run yet\nlisten: address in use\n"},
+		{"new version fails to start", session.Event{Kind: session.KindCrash, Target: "./cmd/api", Reason: "the app exited during start-up: exit status 1", Generation: 4, Serving: true},
+			"16:08:24 ✗ ./cmd/api: the app exited during start-up: exit status 1; generation 4 keeps serving\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := printed(tt.e); got != tt.want {
+				t.Errorf("printed\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestJSONCarriesServing(t *testing.T) {
+	var out bytes.Buffer
+	p := New(Options{Out: &out, Err: &out, JSON: true})
+	p.Notify(session.Event{Kind: session.KindBuildFail, Target: "./cmd/api", Generation: 3, Serving: true})
+	p.Notify(session.Event{Kind: session.KindBuildFail, Target: "./cmd/api"})
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want 2:\n%s", len(lines), out.String())
+	}
+	for i, want := range []struct {
+		serving bool
+		gen     int
+	}{{true, 3}, {false, 0}} {
+		var got struct {
+			Serving    bool `json:"serving"`
+			Generation int  `json:"generation"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Serving != want.serving || got.Generation != want.gen {
+			t.Errorf("line %d = %s, want serving %v generation %d", i, lines[i], want.serving, want.gen)
+		}
+	}
+}
+
+func TestWarnPrintsTheNotice(t *testing.T) {
+	msg := `no main package imports Gin: running ./cmd/server, the only one that imports net/http; to pin it, pass --target ./cmd/server or put targets = ["./cmd/server"] in ginhot.toml`
+	if got, want := printed(session.Event{Kind: session.KindWarn, Message: msg}), "16:08:24 ! "+msg+"\n"; got != want {
+		t.Errorf("printed %q, want %q", got, want)
+	}
+}
