@@ -1,16 +1,14 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/pelletier/go-toml/v2"
 )
 
 // FileName is the name of the config file looked up at the workspace root.
@@ -72,8 +70,9 @@ func Default() Config {
 }
 
 // Load reads the configuration for the workspace at dir: defaults, then the
-// config file (file if non-empty, else dir/ginhot.toml, else dir/.air.toml),
-// then overrides (flags or initializationOptions, keyed by TOML name).
+// config file (file if non-empty, else dir/ginhot.toml, else air's
+// dir/.air.toml or dir/.config/air.toml), then overrides (flags or
+// initializationOptions, keyed by TOML name). A fault is an [*Error].
 func Load(dir, file string, overrides map[string]any) (Config, error) {
 	c := Default()
 	abs, err := filepath.Abs(dir)
@@ -85,11 +84,9 @@ func Load(dir, file string, overrides map[string]any) (Config, error) {
 		return c, err
 	}
 	if len(overrides) > 0 {
-		b, err := toml.Marshal(overrides)
-		if err != nil {
-			return c, fmt.Errorf("config: overrides: %w", err)
-		}
-		if err := decodeStrict(b, &c, "settings"); err != nil {
+		d := settingsDoc(overrides)
+		d.decodeStruct("", d.root, reflect.ValueOf(&c).Elem())
+		if err := d.err(); err != nil {
 			return c, err
 		}
 	}
@@ -105,82 +102,34 @@ func (c *Config) readFile(file string) error {
 	switch {
 	case err == nil:
 		c.File = file
-		return decodeStrict(b, c, file)
+		return c.decode(b, file)
 	case !errors.Is(err, os.ErrNotExist) || explicit:
 		return fmt.Errorf("config: %w", err)
 	}
-	air := filepath.Join(c.Dir, ".air.toml")
-	b, err = os.ReadFile(air)
-	if err != nil {
-		return nil
-	}
-	c.File = air
-	return c.applyAir(b, air)
-}
-
-// decodeStrict decodes b onto c, rejecting unknown keys and wrong types with
-// the key and line named.
-func decodeStrict(b []byte, c *Config, name string) error {
-	err := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields().Decode(c)
-	var strict *toml.StrictMissingError
-	var dec *toml.DecodeError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &strict):
-		var msgs []string
-		for _, e := range strict.Errors {
-			row, _ := e.Position()
-			msgs = append(msgs, fmt.Sprintf("%s:%d: unknown key %q", name, row, strings.Join(e.Key(), ".")))
+	for _, name := range AirFiles {
+		air := filepath.Join(c.Dir, name)
+		b, err = os.ReadFile(air)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
 		}
-		return fmt.Errorf("config: %s", strings.Join(msgs, "; "))
-	case errors.As(err, &dec):
-		row, _ := dec.Position()
-		key := strings.Join(dec.Key(), ".")
-		if key != "" {
-			return fmt.Errorf("config: %s:%d: key %q: %s", name, row, key, dec.Error())
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
 		}
-		return fmt.Errorf("config: %s:%d: %s", name, row, dec.Error())
-	default:
-		return fmt.Errorf("config: %s: %w", name, err)
-	}
-}
-
-// airFile is the part of air's .air.toml that maps onto ginhotd settings.
-type airFile struct {
-	Build struct {
-		ArgsBin    []string `toml:"args_bin"`
-		ExcludeDir []string `toml:"exclude_dir"`
-		Delay      int      `toml:"delay"`
-		KillDelay  any      `toml:"kill_delay"`
-	} `toml:"build"`
-}
-
-// applyAir reads air's config loosely: air users switch without writing
-// anything, and air keys ginhotd has no use for are ignored.
-func (c *Config) applyAir(b []byte, name string) error {
-	var a airFile
-	if err := toml.Unmarshal(b, &a); err != nil {
-		return fmt.Errorf("config: %s: %w", name, err)
-	}
-	c.Args = append(c.Args, a.Build.ArgsBin...)
-	for _, d := range a.Build.ExcludeDir {
-		c.Exclude = append(c.Exclude, strings.TrimSuffix(d, "/")+"/**")
-	}
-	if a.Build.Delay > 0 {
-		c.Debounce = Duration(time.Duration(a.Build.Delay) * time.Millisecond)
-	}
-	switch v := a.Build.KillDelay.(type) {
-	case string:
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			c.KillTimeout = Duration(d)
-		}
-	case int64:
-		if v > 0 {
-			c.KillTimeout = Duration(time.Duration(v) * time.Millisecond)
-		}
+		c.File = air
+		return c.applyAir(b, air)
 	}
 	return nil
+}
+
+// decode decodes a ginhot.toml strictly onto c: an unknown key or a value of
+// the wrong type is an error naming the file, line and key.
+func (c *Config) decode(b []byte, name string) error {
+	d, err := parseDoc(b, name)
+	if err != nil {
+		return err
+	}
+	d.decodeStruct("", d.root, reflect.ValueOf(c).Elem())
+	return d.err()
 }
 
 func (c *Config) validate() error {
@@ -213,12 +162,13 @@ func (c *Config) Signal() (syscall.Signal, error) {
 	return 0, fmt.Errorf("config: stop_signal %q: want SIGTERM, SIGINT, SIGQUIT, SIGHUP or SIGKILL", c.StopSignal)
 }
 
-// Duration is a time.Duration written as a Go duration string ("50ms").
+// Duration is a time.Duration written as a Go duration string ("50ms"). A
+// bare number is rejected: it has no unit.
 type Duration time.Duration
 
 // UnmarshalText parses a Go duration string.
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
+	v, err := parseDuration(string(b))
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +129,91 @@ func TestGinhotTomlWinsOverAir(t *testing.T) {
 	}
 	if c.Debounce.D() != 10*time.Millisecond {
 		t.Fatalf("Debounce = %v, want ginhot.toml's 10ms", c.Debounce.D())
+	}
+}
+
+// durationKeys lists every duration key of Config, found by type so that a
+// new one is covered without editing the test.
+func durationKeys(t *testing.T) []string {
+	t.Helper()
+	var keys []string
+	ct := reflect.TypeFor[Config]()
+	for i := range ct.NumField() {
+		if f := ct.Field(i); f.Type == reflect.TypeFor[Duration]() {
+			keys = append(keys, f.Tag.Get("toml"))
+		}
+	}
+	if len(keys) < 6 {
+		t.Fatalf("found only duration keys %v", keys)
+	}
+	return keys
+}
+
+func TestBareNumberDurationIsRejected(t *testing.T) {
+	for _, key := range durationKeys(t) {
+		t.Run(key, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, FileName, "addr = \"127.0.0.1:1\"\n"+key+" = 5\n")
+			_, err := Load(dir, "", nil)
+			want := fmt.Sprintf(`ginhot.toml:2: key %q: a bare number has no unit: write a duration string like "5s"`, key)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("file: err = %v, want it to contain %q", err, want)
+			}
+			// initializationOptions arrive as JSON: numbers are float64.
+			_, err = Load(t.TempDir(), "", map[string]any{key: float64(5)})
+			want = fmt.Sprintf(`settings: key %q: a bare number has no unit`, key)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("settings: err = %v, want it to contain %q", err, want)
+			}
+		})
+	}
+}
+
+func TestDurationStringsAreRead(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, FileName, "kill_timeout = \"1500ms\"\n")
+	c, err := Load(dir, "", map[string]any{"start_timeout": "2m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.KillTimeout.D() != 1500*time.Millisecond || c.StartTimeout.D() != 2*time.Minute {
+		t.Fatalf("kill_timeout = %v, start_timeout = %v", c.KillTimeout.D(), c.StartTimeout.D())
+	}
+	write(t, dir, FileName, "kill_timeout = \"-1s\"\n")
+	if _, err := Load(dir, "", nil); err == nil || !strings.Contains(err.Error(), "must not be negative") {
+		t.Fatalf("negative duration: err = %v", err)
+	}
+}
+
+func TestAirMillisecondIntegers(t *testing.T) {
+	tests := []struct {
+		name, air      string
+		debounce, kill time.Duration
+		wantErr        string
+	}{
+		{"integers are milliseconds", "[build]\ndelay = 250\nkill_delay = 500\n", 250 * time.Millisecond, 500 * time.Millisecond, ""},
+		{"kill_delay as a duration string", "[build]\nkill_delay = \"2s\"\n", 50 * time.Millisecond, 2 * time.Second, ""},
+		{"delay as a string", "[build]\n\ndelay = \"1s\"\n", 0, 0, `.air.toml:3: key "build.delay": want an integer number of milliseconds, found string "1s"`},
+		{"bad kill_delay string", "[build]\nkill_delay = \"soon\"\n", 0, 0, `.air.toml:2: key "build.kill_delay": want a duration string like "5s" or "500ms", found string "soon"`},
+		{"negative", "[build]\ndelay = -3\n", 0, 0, `key "build.delay": must not be negative`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, ".air.toml", tc.air)
+			c, err := Load(dir, "", nil)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Debounce.D() != tc.debounce || c.KillTimeout.D() != tc.kill {
+				t.Fatalf("debounce = %v, kill_timeout = %v; want %v, %v", c.Debounce.D(), c.KillTimeout.D(), tc.debounce, tc.kill)
+			}
+		})
 	}
 }
