@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -215,5 +216,63 @@ func TestAirMillisecondIntegers(t *testing.T) {
 				t.Fatalf("debounce = %v, kill_timeout = %v; want %v, %v", c.Debounce.D(), c.KillTimeout.D(), tc.debounce, tc.kill)
 			}
 		})
+	}
+}
+
+// goInternals are words of Go's reflection that must never reach a user.
+var goInternals = []string{"struct", "config.", "of type", "interface {", "map[", "[]string", "int64", "float64", "reflect"}
+
+func assertUserWorded(t *testing.T, msg string) {
+	t.Helper()
+	for _, w := range goInternals {
+		if strings.Contains(msg, w) {
+			t.Errorf("error %q leaks Go internals (%q)", msg, w)
+		}
+	}
+}
+
+func TestWrongTypesAreSaidInTOMLWords(t *testing.T) {
+	tests := []struct{ file, air, want string }{
+		{file: "addr = \"x:1\"\nproxy = \"yes\"\n", want: `ginhot.toml:2: key "proxy": want a boolean (true or false), found string "yes"`},
+		{file: "addr = 8080\n", want: `ginhot.toml:1: key "addr": want a string, found integer 8080`},
+		{file: "\ntargets = \"./cmd/api\"\n", want: `ginhot.toml:2: key "targets": want an array of strings, found string "./cmd/api"`},
+		{file: "tags = [\"dev\", 2]\n", want: `ginhot.toml:1: key "tags": want an array of strings, found an array holding integer 2`},
+		{file: "[proxy]\non = true\n", want: `ginhot.toml:1: key "proxy": want a boolean (true or false), found a table`},
+		{file: "debounce = 1979-05-27\n", want: `ginhot.toml:1: key "debounce": want a duration string like "5s", found date-time 1979-05-27`},
+		{file: "debounce = \"soon\"\n", want: `ginhot.toml:1: key "debounce": want a duration string like "5s" or "500ms", found string "soon"`},
+		{file: "addr = \"a\"\naddr = \"b\"\n", want: `ginhot.toml:2: not valid TOML: key addr is already defined`},
+		{air: "root = \".\"\n[build]\nargs_bin = \"-v\"\n", want: `.air.toml:3: key "build.args_bin": want an array of strings, found string "-v"`},
+		{air: "[build]\nexclude_dir = [\"tmp\", 3]\n", want: `.air.toml:2: key "build.exclude_dir": want an array of strings, found an array holding integer 3`},
+		{air: "[build\n", want: `.air.toml:1: not valid TOML`},
+	}
+	for _, tc := range tests {
+		dir := t.TempDir()
+		if tc.air != "" {
+			write(t, dir, ".air.toml", tc.air)
+		} else {
+			write(t, dir, FileName, tc.file)
+		}
+		_, err := Load(dir, "", nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v\nwant it to contain %s", err, tc.want)
+			continue
+		}
+		assertUserWorded(t, err.Error())
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Problems[0].Line == 0 {
+			t.Errorf("err = %#v, want an *Error with a line", err)
+		}
+	}
+}
+
+func TestSettingsWrongTypesAreSaidInTOMLWords(t *testing.T) {
+	_, err := Load(t.TempDir(), "", map[string]any{"proxy": "yes", "args": []any{"-v", 1.5}})
+	for _, want := range []string{`settings: key "args": want an array of strings, found an array holding number 1.5`, `settings: key "proxy": want a boolean (true or false), found string "yes"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to contain %s", err, want)
+		}
+	}
+	if err != nil {
+		assertUserWorded(t, err.Error())
 	}
 }
