@@ -183,6 +183,7 @@ func runCmd(ctx context.Context, f *flags, dir string, stdin *os.File, stdout, s
 		fmt.Fprintln(stderr, "ginhotd:", err)
 		return 1
 	}
+	printNotices(stderr, cfg)
 	_, noColor := os.LookupEnv("NO_COLOR")
 	out, isFile := stdout.(*os.File)
 	p := ghterm.New(ghterm.Options{
@@ -244,6 +245,27 @@ func graphCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Write
 		fmt.Fprintf(stdout, "  %s\n", r)
 	}
 	return 0
+}
+
+// printNotices prints what became of an .air.toml: each warning, and one
+// line counting the keys that were mapped or are not needed.
+func printNotices(w io.Writer, cfg config.Config) {
+	if len(cfg.Notices) == 0 {
+		return
+	}
+	var mapped, notNeeded int
+	for _, n := range cfg.Notices {
+		switch n.Kind {
+		case config.Mapped:
+			mapped++
+		case config.NotNeeded:
+			notNeeded++
+		case config.Warning:
+			fmt.Fprintln(w, "ginhotd: warning:", n)
+		}
+	}
+	fmt.Fprintf(w, "ginhotd: read %s: %d keys mapped, %d not needed (ginhotd init --from %s shows each)\n",
+		filepath.Base(cfg.File), mapped, notNeeded, filepath.Base(cfg.File))
 }
 
 func absPath(p string) string {

@@ -6,9 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // FileName is the name of the config file looked up at the workspace root.
@@ -48,6 +51,46 @@ type Config struct {
 
 	Diagnostics string `toml:"diagnostics"`
 	LogFormat   string `toml:"log_format"`
+
+	// Generate are the generator steps ([[generate]]), run in the module
+	// root before the first build and when one of their inputs changes.
+	Generate []Generate `toml:"generate"`
+	// GoGenerate runs a package's //go:generate lines when one of its
+	// files changes.
+	GoGenerate bool `toml:"go_generate"`
+	// EnvFiles are .env files loaded into the app's environment, later
+	// files winning; see [LoadEnvFiles].
+	EnvFiles []string `toml:"env_files"`
+	// BuildCmd replaces go build with a command ginhotd cannot take apart
+	// ("make build"); it must write the binary Bin.
+	BuildCmd string `toml:"build_cmd"`
+	// Bin is the binary BuildCmd writes, relative to the module root.
+	Bin string `toml:"bin"`
+
+	// Notices say what became of each key of an .air.toml that was read;
+	// the caller prints them.
+	Notices []Notice `toml:"-"`
+}
+
+// DefaultGenerateTimeout is how long a generator step may run when its
+// timeout is not set.
+const DefaultGenerateTimeout = 60 * time.Second
+
+// Generate is one generator step. A step with inputs runs when one of them
+// changes; a step without inputs runs before every build. Every step runs
+// once before the first build.
+type Generate struct {
+	// Run is the command, split into words like a shell does (quotes,
+	// backslashes) and run in the module root.
+	Run string `toml:"run"`
+	// Inputs are globs relative to the module root (doublestar syntax).
+	Inputs []string `toml:"inputs"`
+	// Outputs are globs of what the step writes; a change to them never
+	// runs the step again.
+	Outputs []string `toml:"outputs"`
+	// Timeout is how long the step may run before its process group is
+	// killed; zero means [DefaultGenerateTimeout].
+	Timeout Duration `toml:"timeout"`
 }
 
 // Default returns the settings that work for a standard Gin layout.
@@ -90,6 +133,11 @@ func Load(dir, file string, overrides map[string]any) (Config, error) {
 			return c, err
 		}
 	}
+	for i := range c.Generate {
+		if c.Generate[i].Timeout == 0 {
+			c.Generate[i].Timeout = Duration(DefaultGenerateTimeout)
+		}
+	}
 	return c, c.validate()
 }
 
@@ -100,6 +148,9 @@ func (c *Config) readFile(file string) error {
 	}
 	b, err := os.ReadFile(file)
 	switch {
+	case err == nil && isAirFile(file):
+		c.File = file
+		return c.applyAir(b, file)
 	case err == nil:
 		c.File = file
 		return c.decode(b, file)
@@ -109,7 +160,7 @@ func (c *Config) readFile(file string) error {
 	for _, name := range AirFiles {
 		air := filepath.Join(c.Dir, name)
 		b, err = os.ReadFile(air)
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			continue
 		}
 		if err != nil {
@@ -141,6 +192,56 @@ func (c *Config) validate() error {
 	}
 	if _, err := c.Signal(); err != nil {
 		return err
+	}
+	for i, g := range c.Generate {
+		where := fmt.Sprintf("[[generate]] #%d", i+1)
+		if strings.TrimSpace(g.Run) == "" {
+			return fmt.Errorf("config: %s: run is empty: give the command to run", where)
+		}
+		if _, err := SplitWords(g.Run); err != nil {
+			return fmt.Errorf("config: %s: run %q: %w", where, g.Run, err)
+		}
+		for _, key := range []struct {
+			name  string
+			globs []string
+		}{{"inputs", g.Inputs}, {"outputs", g.Outputs}} {
+			for _, glob := range key.globs {
+				if err := checkGlob(glob); err != nil {
+					return fmt.Errorf("config: %s: %s: %w", where, key.name, err)
+				}
+			}
+		}
+	}
+	for _, f := range c.EnvFiles {
+		if strings.TrimSpace(f) == "" {
+			return errors.New("config: env_files: an empty file name")
+		}
+	}
+	switch {
+	case c.BuildCmd != "" && c.Bin == "":
+		return errors.New("config: build_cmd needs bin, the path of the binary it writes")
+	case c.Bin != "" && c.BuildCmd == "":
+		return errors.New("config: bin is the binary build_cmd writes: set build_cmd too, or drop bin")
+	}
+	if c.BuildCmd != "" {
+		if _, err := SplitWords(c.BuildCmd); err != nil {
+			return fmt.Errorf("config: build_cmd %q: %w", c.BuildCmd, err)
+		}
+	}
+	return nil
+}
+
+// checkGlob accepts a doublestar glob that stays inside the module.
+func checkGlob(glob string) error {
+	switch {
+	case glob == "":
+		return errors.New("an empty glob")
+	case filepath.IsAbs(glob) || strings.HasPrefix(glob, "/"):
+		return fmt.Errorf("%q: must be relative to the module root", glob)
+	case slices.Contains(strings.Split(filepath.ToSlash(glob), "/"), ".."):
+		return fmt.Errorf("%q: must stay inside the module (no \"..\")", glob)
+	case !doublestar.ValidatePattern(glob):
+		return fmt.Errorf("%q: not a valid glob", glob)
 	}
 	return nil
 }

@@ -276,3 +276,10 @@ func TestSettingsWrongTypesAreSaidInTOMLWords(t *testing.T) {
 		assertUserWorded(t, err.Error())
 	}
 }
+
+func mkdir(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
