@@ -457,7 +457,9 @@ func (a *air) proxy(m map[string]any) {
 				}
 			}
 		case "proxy_port":
-			if port, ok := a.port(p, v); ok {
+			if port, ok := a.port(p, v); ok && port == 0 {
+				a.notice(p, NotNeeded, "0 is unset")
+			} else if ok {
 				a.c.Addr = "127.0.0.1:" + strconv.FormatInt(port, 10)
 				a.mapped(p, "addr = %q", a.c.Addr)
 			}
@@ -476,8 +478,8 @@ func (a *air) proxy(m map[string]any) {
 
 func (a *air) port(p string, v any) (int64, bool) {
 	n, ok := v.(int64)
-	if !ok || n < 1 || n > 65535 {
-		a.problem(p, "want a port number from 1 to 65535, found %s", describe(v))
+	if !ok || n < 0 || n > 65535 {
+		a.problem(p, "want a port number from 1 to 65535 (0: unset), found %s", describe(v))
 		return 0, false
 	}
 	return n, true
@@ -612,6 +614,7 @@ func (a *air) finish() {
 	if a.includeExtKey != "" {
 		a.includeExts()
 	}
+	a.keepOutputsWatched()
 	switch {
 	case a.pollKey != "" && a.poll:
 		iv := a.pollInterval
@@ -628,6 +631,31 @@ func (a *air) finish() {
 			a.notice(a.pollIntervalK, Mapped, "became part of poll")
 		} else {
 			a.notice(a.pollIntervalK, NotNeeded, "air polls only with poll = true")
+		}
+	}
+}
+
+// keepOutputsWatched drops exclude globs that hide what a generator step
+// writes. air users exclude generated files (_templ.go) to stop reload
+// loops; ginhotd must see them to decide whether to build, and a step never
+// re-runs for its own outputs.
+func (a *air) keepOutputsWatched() {
+	c := a.c
+	var dropped []string
+	c.Exclude = slices.DeleteFunc(c.Exclude, func(g string) bool {
+		for _, step := range c.Generate {
+			if slices.Contains(step.Outputs, g) {
+				dropped = append(dropped, g)
+				return true
+			}
+		}
+		return false
+	})
+	for _, g := range dropped {
+		for i, n := range c.Notices {
+			if n.Kind == Mapped && strings.Contains(n.Message, strconv.Quote(g)) && strings.Contains(n.Message, "exclude globs") {
+				c.Notices[i].Message += fmt.Sprintf("; %q is not excluded: it is what a [[generate]] step writes, and ginhotd decides on it (a step never re-runs for its own outputs)", g)
+			}
 		}
 	}
 }

@@ -88,6 +88,7 @@ func TestEveryAirKeyHasAnAnswer(t *testing.T) {
 		{"proxy.enabled", "[proxy]\nenabled = true", Mapped, func(c Config) bool { return c.Proxy && c.LiveReload }},
 		{"proxy.proxy_port", "[proxy]\nproxy_port = 8090", Mapped, func(c Config) bool { return c.Addr == "127.0.0.1:8090" }},
 		{"proxy.app_port", "[proxy]\napp_port = 3000", NotNeeded, nil},
+		{"proxy.proxy_port", "[proxy]\nenabled = false\nproxy_port = 0", NotNeeded, func(c Config) bool { return c.Addr == Default().Addr }},
 		{"screen.clear_on_rebuild", "[screen]\nclear_on_rebuild = true", NotNeeded, nil},
 		{"screen.keep_scroll", "[screen]\nkeep_scroll = true", NotNeeded, nil},
 		{"misc.clean_on_exit", "[misc]\nclean_on_exit = true", NotNeeded, nil},
@@ -259,7 +260,7 @@ func TestGenerateAndBuildCmdAreValidated(t *testing.T) {
 func TestAirWrongTypesAndBadRules(t *testing.T) {
 	tests := []struct{ air, want string }{
 		{"[build]\n\nsend_interrupt = \"yes\"\n", `.air.toml:3: key "build.send_interrupt": want a boolean (true or false), found string "yes"`},
-		{"[proxy]\nproxy_port = \"8090\"\n", `.air.toml:2: key "proxy.proxy_port": want a port number from 1 to 65535, found string "8090"`},
+		{"[proxy]\nproxy_port = \"8090\"\n", `.air.toml:2: key "proxy.proxy_port": want a port number from 1 to 65535 (0: unset), found string "8090"`},
 		{"build = 3\n", `.air.toml:1: key "build": want a table ([build]), found integer 3`},
 		{"[build]\nentrypoint = 5\n", `key "build.entrypoint": want a string or an array of strings, found integer 5`},
 		{"[[build.rules]]\nname = \"x\"\ncmd = \"npm run build\"\n", `.air.toml:1: key "build.rules.0": a rule needs include_dir, include_ext or include_file`},
@@ -276,6 +277,24 @@ func TestAirWrongTypesAndBadRules(t *testing.T) {
 		}
 		if err != nil {
 			assertUserWorded(t, err.Error())
+		}
+	}
+}
+
+func TestGeneratorOutputsStayWatched(t *testing.T) {
+	c := loadAir(t, "[build]\ncmd = \"templ generate && go build -o ./tmp/main .\"\nexclude_regex = [\"_test.go\", \"_templ.go\"]\n")
+	if len(c.Exclude) != 0 {
+		t.Errorf("exclude = %q: templ's output must stay watched", c.Exclude)
+	}
+	if n := noticeFor(t, c, "build.exclude_regex"); !strings.Contains(n.Message, "is not excluded") {
+		t.Errorf("notice = %v, want it to say why _templ.go is not excluded", n)
+	}
+}
+
+func TestDurationMarshalsShort(t *testing.T) {
+	for d, want := range map[time.Duration]string{time.Minute: "1m", 90 * time.Second: "90s", 1500 * time.Millisecond: "1.5s", 0: "0s"} {
+		if b, _ := Duration(d).MarshalText(); string(b) != want {
+			t.Errorf("%v marshals as %q, want %q", d, b, want)
 		}
 	}
 }

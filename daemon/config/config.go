@@ -277,9 +277,17 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// MarshalText formats d as a Go duration string.
+// MarshalText formats d as a Go duration string, in whole minutes or
+// seconds when it is one ("1m", "90s").
 func (d Duration) MarshalText() ([]byte, error) {
-	return []byte(time.Duration(d).String()), nil
+	v := time.Duration(d)
+	switch {
+	case v != 0 && v%time.Minute == 0:
+		return fmt.Appendf(nil, "%dm", v/time.Minute), nil
+	case v != 0 && v%time.Second == 0:
+		return fmt.Appendf(nil, "%ds", v/time.Second), nil
+	}
+	return []byte(v.String()), nil
 }
 
 // D returns d as a time.Duration.
