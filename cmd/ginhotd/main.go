@@ -4,6 +4,7 @@
 //
 //	ginhotd run [flags] [DIR]                 watch, rebuild and serve DIR (default .)
 //	ginhotd graph [--explain PATH] [DIR]      print the targets, or explain a decision
+//	ginhotd init [--from FILE] [--force] [DIR] write a commented ginhot.toml
 //	ginhotd --stdio [flags]                   serve LSP on stdin/stdout
 //	ginhotd --listen HOST:PORT [flags]        serve LSP over TCP
 //	ginhotd version
@@ -37,6 +38,9 @@ const usage = `ginhotd — rebuilds and swaps your Gin app only when a change re
 Usage:
   ginhotd run [flags] [DIR]               watch DIR (default .), rebuild and serve
   ginhotd graph [--explain PATH] [DIR]    print the targets, or why PATH would (not) rebuild
+  ginhotd init [--from FILE] [--force] [DIR]
+                                          write a commented ginhot.toml for DIR's module,
+                                          converting .air.toml (or FILE) when there is one
   ginhotd --stdio [flags]                 serve LSP over stdin/stdout (editors)
   ginhotd --listen HOST:PORT [flags]      serve LSP over TCP (loopback unless --allow-remote)
   ginhotd version
@@ -53,6 +57,8 @@ type flags struct {
 	fs        *flag.FlagSet
 	config    string
 	explain   string
+	from      string
+	force     bool
 	stdio     bool
 	listen    string
 	remote    bool
@@ -67,6 +73,8 @@ func newFlags(stderr io.Writer) *flags {
 	d := config.Default()
 	fs.StringVar(&f.config, "config", "", "config file (default DIR/ginhot.toml, else DIR/.air.toml)")
 	fs.StringVar(&f.explain, "explain", "", "graph: explain what a change to this path does")
+	fs.StringVar(&f.from, "from", "", "init: the air config to convert (default DIR/.air.toml if present)")
+	fs.BoolVar(&f.force, "force", false, "init: overwrite an existing ginhot.toml")
 	fs.BoolVar(&f.stdio, "stdio", false, "serve LSP on stdin/stdout")
 	fs.StringVar(&f.listen, "listen", "", "serve LSP over TCP on HOST:PORT")
 	fs.BoolVar(&f.remote, "allow-remote", false, "let --listen bind a non-loopback address")
@@ -110,7 +118,7 @@ func (f *flags) parse(args []string) ([]string, error) {
 	}
 	f.fs.Visit(func(fl *flag.Flag) {
 		switch fl.Name {
-		case "config", "explain", "stdio", "listen", "allow-remote":
+		case "config", "explain", "from", "force", "stdio", "listen", "allow-remote":
 		case "target":
 			f.overrides["targets"] = f.targets
 		case "no-proxy":
@@ -155,11 +163,13 @@ func realMain(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		return runCmd(ctx, f, dirArg(pos), stdin, stdout, stderr)
 	case cmd == "graph":
 		return graphCmd(ctx, f, dirArg(pos), stdout, stderr)
+	case cmd == "init":
+		return initCmd(ctx, f, dirArg(pos), stdout, stderr)
 	case cmd == "":
 		f.fs.Usage()
 		return 2
 	}
-	fmt.Fprintf(stderr, "ginhotd: unknown command %q (run, graph, version, --stdio, --listen)\n", cmd)
+	fmt.Fprintf(stderr, "ginhotd: unknown command %q (run, graph, init, version, --stdio, --listen)\n", cmd)
 	return 2
 }
 
