@@ -128,7 +128,7 @@ func (c *Config) applyAir(b []byte, name string) error {
 			})
 		case "misc":
 			a.each(k, v, map[string]string{
-				"clean_on_exit": "ginhotd builds in the user cache and removes its binaries itself",
+				"clean_on_exit": "ginhotd builds in its own cache directory, never in your tree, so there is nothing to clean there",
 			})
 		case "log":
 			const why = "ginhotd prints one line per event; log_format = \"json\" gives one JSON event per line"
