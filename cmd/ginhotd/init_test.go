@@ -190,3 +190,22 @@ func TestInitOutsideAModule(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestRunPrintsAirWarningsAndASummary(t *testing.T) {
+	dir := t.TempDir()
+	air := "tmp_dir = \"tmp\"\n[build]\ndelay = 100\npost_cmd = [\"docker compose down\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, ".air.toml"), []byte(air), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(dir, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	printNotices(&out, c)
+	want := "ginhotd: warning: " + filepath.Join(dir, ".air.toml") + ":4: build.post_cmd: ginhotd runs no command when it stops; run it yourself after ginhotd exits\n" +
+		"ginhotd: read .air.toml: keys: 1 mapped, 1 not needed (ginhotd init --from .air.toml shows each)\n"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Fatalf("printed (-want +got):\n%s", diff)
+	}
+}

@@ -274,7 +274,7 @@ func printNotices(w io.Writer, cfg config.Config) {
 			fmt.Fprintln(w, "ginhotd: warning:", n)
 		}
 	}
-	fmt.Fprintf(w, "ginhotd: read %s: %d keys mapped, %d not needed (ginhotd init --from %s shows each)\n",
+	fmt.Fprintf(w, "ginhotd: read %s: keys: %d mapped, %d not needed (ginhotd init --from %s shows each)\n",
 		filepath.Base(cfg.File), mapped, notNeeded, filepath.Base(cfg.File))
 }
 
