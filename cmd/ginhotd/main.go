@@ -4,6 +4,7 @@
 //
 //	ginhotd run [flags] [DIR]                 watch, rebuild and serve DIR (default .)
 //	ginhotd graph [--explain PATH] [DIR]      print the targets, or explain a decision
+//	ginhotd init [--from FILE] [--force] [DIR] write a commented ginhot.toml
 //	ginhotd --stdio [flags]                   serve LSP on stdin/stdout
 //	ginhotd --listen HOST:PORT [flags]        serve LSP over TCP
 //	ginhotd version
@@ -37,6 +38,9 @@ const usage = `ginhotd — rebuilds and swaps your Gin app only when a change re
 Usage:
   ginhotd run [flags] [DIR]               watch DIR (default .), rebuild and serve
   ginhotd graph [--explain PATH] [DIR]    print the targets, or why PATH would (not) rebuild
+  ginhotd init [--from FILE] [--force] [DIR]
+                                          write a commented ginhot.toml for DIR's module,
+                                          converting .air.toml (or FILE) when there is one
   ginhotd --stdio [flags]                 serve LSP over stdin/stdout (editors)
   ginhotd --listen HOST:PORT [flags]      serve LSP over TCP (loopback unless --allow-remote)
   ginhotd version
@@ -53,6 +57,8 @@ type flags struct {
 	fs        *flag.FlagSet
 	config    string
 	explain   string
+	from      string
+	force     bool
 	stdio     bool
 	listen    string
 	remote    bool
@@ -67,6 +73,8 @@ func newFlags(stderr io.Writer) *flags {
 	d := config.Default()
 	fs.StringVar(&f.config, "config", "", "config file (default DIR/ginhot.toml, else DIR/.air.toml)")
 	fs.StringVar(&f.explain, "explain", "", "graph: explain what a change to this path does")
+	fs.StringVar(&f.from, "from", "", "init: the air config to convert (default DIR/.air.toml if present)")
+	fs.BoolVar(&f.force, "force", false, "init: overwrite an existing ginhot.toml")
 	fs.BoolVar(&f.stdio, "stdio", false, "serve LSP on stdin/stdout")
 	fs.StringVar(&f.listen, "listen", "", "serve LSP over TCP on HOST:PORT")
 	fs.BoolVar(&f.remote, "allow-remote", false, "let --listen bind a non-loopback address")
@@ -110,7 +118,7 @@ func (f *flags) parse(args []string) ([]string, error) {
 	}
 	f.fs.Visit(func(fl *flag.Flag) {
 		switch fl.Name {
-		case "config", "explain", "stdio", "listen", "allow-remote":
+		case "config", "explain", "from", "force", "stdio", "listen", "allow-remote":
 		case "target":
 			f.overrides["targets"] = f.targets
 		case "no-proxy":
@@ -155,11 +163,13 @@ func realMain(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		return runCmd(ctx, f, dirArg(pos), stdin, stdout, stderr)
 	case cmd == "graph":
 		return graphCmd(ctx, f, dirArg(pos), stdout, stderr)
+	case cmd == "init":
+		return initCmd(ctx, f, dirArg(pos), stdout, stderr)
 	case cmd == "":
 		f.fs.Usage()
 		return 2
 	}
-	fmt.Fprintf(stderr, "ginhotd: unknown command %q (run, graph, version, --stdio, --listen)\n", cmd)
+	fmt.Fprintf(stderr, "ginhotd: unknown command %q (run, graph, init, version, --stdio, --listen)\n", cmd)
 	return 2
 }
 
@@ -176,6 +186,7 @@ func runCmd(ctx context.Context, f *flags, dir string, stdin *os.File, stdout, s
 		fmt.Fprintln(stderr, "ginhotd:", err)
 		return 1
 	}
+	printNotices(stderr, cfg)
 	_, noColor := os.LookupEnv("NO_COLOR")
 	out, isFile := stdout.(*os.File)
 	p := ghterm.New(ghterm.Options{
@@ -240,6 +251,27 @@ func graphCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Write
 		fmt.Fprintf(stdout, "  %s\n", r)
 	}
 	return 0
+}
+
+// printNotices prints what became of an .air.toml: each warning, and one
+// line counting the keys that were mapped or are not needed.
+func printNotices(w io.Writer, cfg config.Config) {
+	if len(cfg.Notices) == 0 {
+		return
+	}
+	var mapped, notNeeded int
+	for _, n := range cfg.Notices {
+		switch n.Kind {
+		case config.Mapped:
+			mapped++
+		case config.NotNeeded:
+			notNeeded++
+		case config.Warning:
+			fmt.Fprintln(w, "ginhotd: warning:", n)
+		}
+	}
+	fmt.Fprintf(w, "ginhotd: read %s: keys: %d mapped, %d not needed (ginhotd init --from %s shows each)\n",
+		filepath.Base(cfg.File), mapped, notNeeded, filepath.Base(cfg.File))
 }
 
 func absPath(p string) string {

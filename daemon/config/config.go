@@ -1,16 +1,17 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/pelletier/go-toml/v2"
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // FileName is the name of the config file looked up at the workspace root.
@@ -50,6 +51,46 @@ type Config struct {
 
 	Diagnostics string `toml:"diagnostics"`
 	LogFormat   string `toml:"log_format"`
+
+	// Generate are the generator steps ([[generate]]), run in the module
+	// root before the first build and when one of their inputs changes.
+	Generate []Generate `toml:"generate"`
+	// GoGenerate runs a package's //go:generate lines when one of its
+	// files changes.
+	GoGenerate bool `toml:"go_generate"`
+	// EnvFiles are .env files loaded into the app's environment, later
+	// files winning; see [LoadEnvFiles].
+	EnvFiles []string `toml:"env_files"`
+	// BuildCmd replaces go build with a command ginhotd cannot take apart
+	// ("make build"); it must write the binary Bin.
+	BuildCmd string `toml:"build_cmd"`
+	// Bin is the binary BuildCmd writes, relative to the module root.
+	Bin string `toml:"bin"`
+
+	// Notices say what became of each key of an .air.toml that was read;
+	// the caller prints them.
+	Notices []Notice `toml:"-"`
+}
+
+// DefaultGenerateTimeout is how long a generator step may run when its
+// timeout is not set.
+const DefaultGenerateTimeout = 60 * time.Second
+
+// Generate is one generator step. A step with inputs runs when one of them
+// changes; a step without inputs runs before every build. Every step runs
+// once before the first build.
+type Generate struct {
+	// Run is the command, split into words like a shell does (quotes,
+	// backslashes) and run in the module root.
+	Run string `toml:"run"`
+	// Inputs are globs relative to the module root (doublestar syntax).
+	Inputs []string `toml:"inputs"`
+	// Outputs are globs of what the step writes; a change to them never
+	// runs the step again.
+	Outputs []string `toml:"outputs"`
+	// Timeout is how long the step may run before its process group is
+	// killed; zero means [DefaultGenerateTimeout].
+	Timeout Duration `toml:"timeout"`
 }
 
 // Default returns the settings that work for a standard Gin layout.
@@ -72,8 +113,9 @@ func Default() Config {
 }
 
 // Load reads the configuration for the workspace at dir: defaults, then the
-// config file (file if non-empty, else dir/ginhot.toml, else dir/.air.toml),
-// then overrides (flags or initializationOptions, keyed by TOML name).
+// config file (file if non-empty, else dir/ginhot.toml, else air's
+// dir/.air.toml or dir/.config/air.toml), then overrides (flags or
+// initializationOptions, keyed by TOML name). A fault is an [*Error].
 func Load(dir, file string, overrides map[string]any) (Config, error) {
 	c := Default()
 	abs, err := filepath.Abs(dir)
@@ -85,12 +127,15 @@ func Load(dir, file string, overrides map[string]any) (Config, error) {
 		return c, err
 	}
 	if len(overrides) > 0 {
-		b, err := toml.Marshal(overrides)
-		if err != nil {
-			return c, fmt.Errorf("config: overrides: %w", err)
-		}
-		if err := decodeStrict(b, &c, "settings"); err != nil {
+		d := settingsDoc(overrides)
+		d.decodeStruct("", d.root, reflect.ValueOf(&c).Elem())
+		if err := d.err(); err != nil {
 			return c, err
+		}
+	}
+	for i := range c.Generate {
+		if c.Generate[i].Timeout == 0 {
+			c.Generate[i].Timeout = Duration(DefaultGenerateTimeout)
 		}
 	}
 	return c, c.validate()
@@ -103,84 +148,39 @@ func (c *Config) readFile(file string) error {
 	}
 	b, err := os.ReadFile(file)
 	switch {
+	case err == nil && isAirFile(file):
+		c.File = file
+		return c.applyAir(b, file)
 	case err == nil:
 		c.File = file
-		return decodeStrict(b, c, file)
+		return c.decode(b, file)
 	case !errors.Is(err, os.ErrNotExist) || explicit:
 		return fmt.Errorf("config: %w", err)
 	}
-	air := filepath.Join(c.Dir, ".air.toml")
-	b, err = os.ReadFile(air)
-	if err != nil {
-		return nil
-	}
-	c.File = air
-	return c.applyAir(b, air)
-}
-
-// decodeStrict decodes b onto c, rejecting unknown keys and wrong types with
-// the key and line named.
-func decodeStrict(b []byte, c *Config, name string) error {
-	err := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields().Decode(c)
-	var strict *toml.StrictMissingError
-	var dec *toml.DecodeError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &strict):
-		var msgs []string
-		for _, e := range strict.Errors {
-			row, _ := e.Position()
-			msgs = append(msgs, fmt.Sprintf("%s:%d: unknown key %q", name, row, strings.Join(e.Key(), ".")))
+	for _, name := range AirFiles {
+		air := filepath.Join(c.Dir, name)
+		b, err = os.ReadFile(air)
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			continue
 		}
-		return fmt.Errorf("config: %s", strings.Join(msgs, "; "))
-	case errors.As(err, &dec):
-		row, _ := dec.Position()
-		key := strings.Join(dec.Key(), ".")
-		if key != "" {
-			return fmt.Errorf("config: %s:%d: key %q: %s", name, row, key, dec.Error())
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
 		}
-		return fmt.Errorf("config: %s:%d: %s", name, row, dec.Error())
-	default:
-		return fmt.Errorf("config: %s: %w", name, err)
-	}
-}
-
-// airFile is the part of air's .air.toml that maps onto ginhotd settings.
-type airFile struct {
-	Build struct {
-		ArgsBin    []string `toml:"args_bin"`
-		ExcludeDir []string `toml:"exclude_dir"`
-		Delay      int      `toml:"delay"`
-		KillDelay  any      `toml:"kill_delay"`
-	} `toml:"build"`
-}
-
-// applyAir reads air's config loosely: air users switch without writing
-// anything, and air keys ginhotd has no use for are ignored.
-func (c *Config) applyAir(b []byte, name string) error {
-	var a airFile
-	if err := toml.Unmarshal(b, &a); err != nil {
-		return fmt.Errorf("config: %s: %w", name, err)
-	}
-	c.Args = append(c.Args, a.Build.ArgsBin...)
-	for _, d := range a.Build.ExcludeDir {
-		c.Exclude = append(c.Exclude, strings.TrimSuffix(d, "/")+"/**")
-	}
-	if a.Build.Delay > 0 {
-		c.Debounce = Duration(time.Duration(a.Build.Delay) * time.Millisecond)
-	}
-	switch v := a.Build.KillDelay.(type) {
-	case string:
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			c.KillTimeout = Duration(d)
-		}
-	case int64:
-		if v > 0 {
-			c.KillTimeout = Duration(time.Duration(v) * time.Millisecond)
-		}
+		c.File = air
+		return c.applyAir(b, air)
 	}
 	return nil
+}
+
+// decode decodes a ginhot.toml strictly onto c: an unknown key or a value of
+// the wrong type is an error naming the file, line and key.
+func (c *Config) decode(b []byte, name string) error {
+	d, err := parseDoc(b, name)
+	if err != nil {
+		return err
+	}
+	d.decodeStruct("", d.root, reflect.ValueOf(c).Elem())
+	return d.err()
 }
 
 func (c *Config) validate() error {
@@ -192,6 +192,56 @@ func (c *Config) validate() error {
 	}
 	if _, err := c.Signal(); err != nil {
 		return err
+	}
+	for i, g := range c.Generate {
+		where := fmt.Sprintf("[[generate]] #%d", i+1)
+		if strings.TrimSpace(g.Run) == "" {
+			return fmt.Errorf("config: %s: run is empty: give the command to run", where)
+		}
+		if _, err := SplitWords(g.Run); err != nil {
+			return fmt.Errorf("config: %s: run %q: %w", where, g.Run, err)
+		}
+		for _, key := range []struct {
+			name  string
+			globs []string
+		}{{"inputs", g.Inputs}, {"outputs", g.Outputs}} {
+			for _, glob := range key.globs {
+				if err := checkGlob(glob); err != nil {
+					return fmt.Errorf("config: %s: %s: %w", where, key.name, err)
+				}
+			}
+		}
+	}
+	for _, f := range c.EnvFiles {
+		if strings.TrimSpace(f) == "" {
+			return errors.New("config: env_files: an empty file name")
+		}
+	}
+	switch {
+	case c.BuildCmd != "" && c.Bin == "":
+		return errors.New("config: build_cmd needs bin, the path of the binary it writes")
+	case c.Bin != "" && c.BuildCmd == "":
+		return errors.New("config: bin is the binary build_cmd writes: set build_cmd too, or drop bin")
+	}
+	if c.BuildCmd != "" {
+		if _, err := SplitWords(c.BuildCmd); err != nil {
+			return fmt.Errorf("config: build_cmd %q: %w", c.BuildCmd, err)
+		}
+	}
+	return nil
+}
+
+// checkGlob accepts a doublestar glob that stays inside the module.
+func checkGlob(glob string) error {
+	switch {
+	case glob == "":
+		return errors.New("an empty glob")
+	case filepath.IsAbs(glob) || strings.HasPrefix(glob, "/"):
+		return fmt.Errorf("%q: must be relative to the module root", glob)
+	case slices.Contains(strings.Split(filepath.ToSlash(glob), "/"), ".."):
+		return fmt.Errorf("%q: must stay inside the module (no \"..\")", glob)
+	case !doublestar.ValidatePattern(glob):
+		return fmt.Errorf("%q: not a valid glob", glob)
 	}
 	return nil
 }
@@ -213,12 +263,13 @@ func (c *Config) Signal() (syscall.Signal, error) {
 	return 0, fmt.Errorf("config: stop_signal %q: want SIGTERM, SIGINT, SIGQUIT, SIGHUP or SIGKILL", c.StopSignal)
 }
 
-// Duration is a time.Duration written as a Go duration string ("50ms").
+// Duration is a time.Duration written as a Go duration string ("50ms"). A
+// bare number is rejected: it has no unit.
 type Duration time.Duration
 
 // UnmarshalText parses a Go duration string.
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
+	v, err := parseDuration(string(b))
 	if err != nil {
 		return err
 	}
@@ -226,9 +277,17 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// MarshalText formats d as a Go duration string.
+// MarshalText formats d as a Go duration string, in whole minutes or
+// seconds when it is one ("1m", "90s").
 func (d Duration) MarshalText() ([]byte, error) {
-	return []byte(time.Duration(d).String()), nil
+	v := time.Duration(d)
+	switch {
+	case v != 0 && v%time.Minute == 0:
+		return fmt.Appendf(nil, "%dm", v/time.Minute), nil
+	case v != 0 && v%time.Second == 0:
+		return fmt.Appendf(nil, "%ds", v/time.Second), nil
+	}
+	return []byte(v.String()), nil
 }
 
 // D returns d as a time.Duration.

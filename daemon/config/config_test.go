@@ -1,8 +1,11 @@
 package config
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +130,156 @@ func TestGinhotTomlWinsOverAir(t *testing.T) {
 	}
 	if c.Debounce.D() != 10*time.Millisecond {
 		t.Fatalf("Debounce = %v, want ginhot.toml's 10ms", c.Debounce.D())
+	}
+}
+
+// durationKeys lists every duration key of Config, found by type so that a
+// new one is covered without editing the test.
+func durationKeys(t *testing.T) []string {
+	t.Helper()
+	var keys []string
+	ct := reflect.TypeFor[Config]()
+	for i := range ct.NumField() {
+		if f := ct.Field(i); f.Type == reflect.TypeFor[Duration]() {
+			keys = append(keys, f.Tag.Get("toml"))
+		}
+	}
+	if len(keys) < 6 {
+		t.Fatalf("found only duration keys %v", keys)
+	}
+	return keys
+}
+
+func TestBareNumberDurationIsRejected(t *testing.T) {
+	for _, key := range durationKeys(t) {
+		t.Run(key, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, FileName, "addr = \"127.0.0.1:1\"\n"+key+" = 5\n")
+			_, err := Load(dir, "", nil)
+			want := fmt.Sprintf(`ginhot.toml:2: key %q: a bare number has no unit: write a duration string like "5s"`, key)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("file: err = %v, want it to contain %q", err, want)
+			}
+			// initializationOptions arrive as JSON: numbers are float64.
+			_, err = Load(t.TempDir(), "", map[string]any{key: float64(5)})
+			want = fmt.Sprintf(`settings: key %q: a bare number has no unit`, key)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("settings: err = %v, want it to contain %q", err, want)
+			}
+		})
+	}
+}
+
+func TestDurationStringsAreRead(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, FileName, "kill_timeout = \"1500ms\"\n")
+	c, err := Load(dir, "", map[string]any{"start_timeout": "2m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.KillTimeout.D() != 1500*time.Millisecond || c.StartTimeout.D() != 2*time.Minute {
+		t.Fatalf("kill_timeout = %v, start_timeout = %v", c.KillTimeout.D(), c.StartTimeout.D())
+	}
+	write(t, dir, FileName, "kill_timeout = \"-1s\"\n")
+	if _, err := Load(dir, "", nil); err == nil || !strings.Contains(err.Error(), "must not be negative") {
+		t.Fatalf("negative duration: err = %v", err)
+	}
+}
+
+func TestAirMillisecondIntegers(t *testing.T) {
+	tests := []struct {
+		name, air      string
+		debounce, kill time.Duration
+		wantErr        string
+	}{
+		{"integers are milliseconds", "[build]\ndelay = 250\nkill_delay = 500\n", 250 * time.Millisecond, 500 * time.Millisecond, ""},
+		{"kill_delay as a duration string", "[build]\nkill_delay = \"2s\"\n", 50 * time.Millisecond, 2 * time.Second, ""},
+		{"delay as a string", "[build]\n\ndelay = \"1s\"\n", 0, 0, `.air.toml:3: key "build.delay": want an integer number of milliseconds, found string "1s"`},
+		{"bad kill_delay string", "[build]\nkill_delay = \"soon\"\n", 0, 0, `.air.toml:2: key "build.kill_delay": want a duration string like "5s" or "500ms", found string "soon"`},
+		{"negative", "[build]\ndelay = -3\n", 0, 0, `key "build.delay": must not be negative`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, ".air.toml", tc.air)
+			c, err := Load(dir, "", nil)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Debounce.D() != tc.debounce || c.KillTimeout.D() != tc.kill {
+				t.Fatalf("debounce = %v, kill_timeout = %v; want %v, %v", c.Debounce.D(), c.KillTimeout.D(), tc.debounce, tc.kill)
+			}
+		})
+	}
+}
+
+// goInternals are words of Go's reflection that must never reach a user.
+var goInternals = []string{"struct", "config.", "of type", "interface {", "map[", "[]string", "int64", "float64", "reflect"}
+
+func assertUserWorded(t *testing.T, msg string) {
+	t.Helper()
+	for _, w := range goInternals {
+		if strings.Contains(msg, w) {
+			t.Errorf("error %q leaks Go internals (%q)", msg, w)
+		}
+	}
+}
+
+func TestWrongTypesAreSaidInTOMLWords(t *testing.T) {
+	tests := []struct{ file, air, want string }{
+		{file: "addr = \"x:1\"\nproxy = \"yes\"\n", want: `ginhot.toml:2: key "proxy": want a boolean (true or false), found string "yes"`},
+		{file: "addr = 8080\n", want: `ginhot.toml:1: key "addr": want a string, found integer 8080`},
+		{file: "\ntargets = \"./cmd/api\"\n", want: `ginhot.toml:2: key "targets": want an array of strings, found string "./cmd/api"`},
+		{file: "tags = [\"dev\", 2]\n", want: `ginhot.toml:1: key "tags": want an array of strings, found an array holding integer 2`},
+		{file: "[proxy]\non = true\n", want: `ginhot.toml:1: key "proxy": want a boolean (true or false), found a table`},
+		{file: "debounce = 1979-05-27\n", want: `ginhot.toml:1: key "debounce": want a duration string like "5s", found date-time 1979-05-27`},
+		{file: "debounce = \"soon\"\n", want: `ginhot.toml:1: key "debounce": want a duration string like "5s" or "500ms", found string "soon"`},
+		{file: "addr = \"a\"\naddr = \"b\"\n", want: `ginhot.toml:2: not valid TOML: key addr is already defined`},
+		{air: "root = \".\"\n[build]\nargs_bin = \"-v\"\n", want: `.air.toml:3: key "build.args_bin": want an array of strings, found string "-v"`},
+		{air: "[build]\nexclude_dir = [\"tmp\", 3]\n", want: `.air.toml:2: key "build.exclude_dir": want an array of strings, found an array holding integer 3`},
+		{air: "[build\n", want: `.air.toml:1: not valid TOML`},
+	}
+	for _, tc := range tests {
+		dir := t.TempDir()
+		if tc.air != "" {
+			write(t, dir, ".air.toml", tc.air)
+		} else {
+			write(t, dir, FileName, tc.file)
+		}
+		_, err := Load(dir, "", nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v\nwant it to contain %s", err, tc.want)
+			continue
+		}
+		assertUserWorded(t, err.Error())
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Problems[0].Line == 0 {
+			t.Errorf("err = %#v, want an *Error with a line", err)
+		}
+	}
+}
+
+func TestSettingsWrongTypesAreSaidInTOMLWords(t *testing.T) {
+	_, err := Load(t.TempDir(), "", map[string]any{"proxy": "yes", "args": []any{"-v", 1.5}})
+	for _, want := range []string{`settings: key "args": want an array of strings, found an array holding number 1.5`, `settings: key "proxy": want a boolean (true or false), found string "yes"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to contain %s", err, want)
+		}
+	}
+	if err != nil {
+		assertUserWorded(t, err.Error())
+	}
+}
+
+func mkdir(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,1 @@
+{{define "layout"}}<html>{{template "body" .}}</html>{{end}}
