@@ -70,14 +70,16 @@ type Process struct {
 	mu     sync.Mutex // guards reaped; held while signalling so that a reaped pid is never signalled
 	reaped bool
 
-	outMu sync.Mutex // serialises Output calls; guards tail and head
-	tail  []string   // ring of the last TailLines lines
-	head  int        // index of the oldest line once tail is full
+	outMu       sync.Mutex // serialises Output calls; guards tail, head and heardListen
+	heardListen bool       // Delve's listen line was passed to listening
+	tail        []string   // ring of the last TailLines lines
+	head        int        // index of the oldest line once tail is full
 
-	// Debug mode (Spec.Debug): debugAddr is set by Start; listening gets
-	// Delve's listen address from its output; app is Delve's child, set by
-	// Start; appExit is the app's exit error as Delve reported it, set
-	// before Delve is killed because the app has gone.
+	// Debug mode (Spec.Debug): debugAddr is set by Start; listening (set
+	// before the readers start, never changed) gets Delve's listen
+	// address; app is Delve's child, set by Start; appExit is the app's
+	// exit error as Delve reported it, set before Delve is killed because
+	// the app has gone.
 	debugAddr  string
 	listening  chan string
 	appMu      sync.Mutex // guards app, appExit and appExitSet
@@ -285,10 +287,10 @@ func (p *Process) read(r *os.File, stderr bool) {
 func (p *Process) emit(line string, stderr bool) {
 	p.outMu.Lock()
 	defer p.outMu.Unlock()
-	if p.listening != nil && !stderr {
+	if p.listening != nil && !p.heardListen && !stderr {
 		if addr, ok := strings.CutPrefix(line, dlvListening); ok {
-			p.listening <- strings.TrimSpace(addr)
-			p.listening = nil
+			p.listening <- strings.TrimSpace(addr) // buffered, sent once
+			p.heardListen = true
 		}
 	}
 	if len(p.tail) < p.spec.TailLines {
