@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -27,8 +28,16 @@ type Options struct {
 	Flags   []string // extra build flags such as -race or -gcflags=...
 	Tags    []string // build tags, passed as one -tags flag
 	LDFlags string   // user ldflags; use this rather than -ldflags in Flags
-	Strip   bool     // add "-s -w" to the ldflags (smaller binaries, faster links)
+	Strip   bool     // add "-s -w" to the ldflags (smaller binaries, faster links); ignored when Debug
 	Env     []string // extra environment, appended to os.Environ()
+
+	// Debug builds for a debugger (see [Run]): DWARF kept, the workspace's
+	// own packages compiled without optimisations or inlining.
+	Debug bool
+	// Modules are the module paths of the workspace (go.mod's, or each
+	// module of go.work). With Debug, only their packages get -N -l; when
+	// empty, only the packages named on the command line do.
+	Modules []string
 }
 
 // Diagnostic is one problem reported by the go command.
@@ -74,6 +83,17 @@ type Result struct {
 //
 // leaving out -buildvcs=false when opts.Flags sets -buildvcs itself. The go
 // command needs to be Go 1.24 or newer for -json.
+//
+// With opts.Debug the binary is built for Delve: "-s" and "-w" are left out
+// of the ldflags (Strip is ignored) and a -trimpath in Flags is dropped
+// (breakpoints are set by absolute path), and after Flags comes one
+//
+//	-gcflags=MODULE/...=-N -l
+//
+// per module in opts.Modules, so only the workspace's packages are compiled
+// without optimisations and inlining. Never all=: that would recompile every
+// dependency (tens of seconds for a Gin app on a cold cache). For packages
+// of those modules these flags replace a -gcflags of Flags.
 //
 // The error is non-nil only when ginhotd itself failed: the go command is
 // missing ([ErrGoNotFound]), opts.OutDir cannot be created, or ctx was done
@@ -179,14 +199,40 @@ func args(opts Options, out, target string) []string {
 		a = append(a, "-tags", strings.Join(opts.Tags, ","))
 	}
 	ld := opts.LDFlags
-	if opts.Strip {
+	switch {
+	case opts.Debug:
+		ld = strings.Join(slices.DeleteFunc(strings.Fields(ld), func(f string) bool { return f == "-s" || f == "-w" }), " ")
+	case opts.Strip:
 		ld = strings.TrimSpace(ld + " -s -w")
 	}
 	if ld != "" {
 		a = append(a, "-ldflags", ld)
 	}
-	a = append(a, opts.Flags...)
+	if !opts.Debug {
+		a = append(a, opts.Flags...)
+		return append(a, "-o", out, target)
+	}
+	for _, f := range opts.Flags {
+		if name := strings.TrimLeft(f, "-"); name != "trimpath" && name != "trimpath=true" {
+			a = append(a, f)
+		}
+	}
+	a = append(a, debugGCFlags(opts.Modules)...)
 	return append(a, "-o", out, target)
+}
+
+// debugGCFlags returns the -gcflags that turn off optimisations and inlining
+// in the packages of modules, or in the command-line packages when there
+// are no modules.
+func debugGCFlags(modules []string) []string {
+	if len(modules) == 0 {
+		return []string{"-gcflags=-N -l"}
+	}
+	flags := make([]string, 0, len(modules))
+	for _, m := range modules {
+		flags = append(flags, "-gcflags="+m+"/...=-N -l")
+	}
+	return flags
 }
 
 // hasFlag reports whether flags set the named flag (-name, --name, -name=v).

@@ -1,6 +1,8 @@
 package build
 
 import (
+	"debug/buildinfo"
+	"debug/elf"
 	"errors"
 	"os"
 	"os/exec"
@@ -232,12 +234,71 @@ func TestArgs(t *testing.T) {
 			[]string{"build", "-json", "-buildvcs=false", "-tags", "dev,x", "-ldflags", "-X main.v=1 -s -w", "-race", "-o", "OUT", "./cmd/api"}},
 		{"user buildvcs", Options{Flags: []string{"--buildvcs=true"}, Strip: true},
 			[]string{"build", "-json", "-ldflags", "-s -w", "--buildvcs=true", "-o", "OUT", "./cmd/api"}},
+		{"debug", Options{Debug: true, Strip: true, LDFlags: "-s -X main.v=1 -w", Flags: []string{"-race", "-trimpath"}, Modules: []string{"example.com/a", "example.com/b"}},
+			[]string{"build", "-json", "-buildvcs=false", "-ldflags", "-X main.v=1", "-race",
+				"-gcflags=example.com/a/...=-N -l", "-gcflags=example.com/b/...=-N -l", "-o", "OUT", "./cmd/api"}},
+		{"debug without modules", Options{Debug: true, Strip: true},
+			[]string{"build", "-json", "-buildvcs=false", "-gcflags=-N -l", "-o", "OUT", "./cmd/api"}},
 	}
 	for _, tt := range tests {
 		if got := args(tt.opts, "OUT", "./cmd/api"); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: args = %q; want %q", tt.name, got, tt.want)
 		}
 	}
+}
+
+// TestRunDebug builds the same fixture stripped and for a debugger, and
+// checks what Delve needs: DWARF, -N -l on the module's packages only, no
+// -trimpath.
+func TestRunDebug(t *testing.T) {
+	dir := fixture(t, "ok")
+	out := t.TempDir()
+	opts := Options{Dir: dir, OutDir: out, Strip: true, Env: testEnv()}
+	plain, err := Run(t.Context(), opts, ".")
+	if err != nil || !plain.OK {
+		t.Fatalf("stripped build: %v %q", err, plain.Output)
+	}
+	opts.Debug, opts.Modules, opts.Flags = true, []string{"example.com/ok"}, []string{"-trimpath"}
+	dbg, err := Run(t.Context(), opts, ".")
+	if err != nil || !dbg.OK {
+		t.Fatalf("debug build: %v %q", err, dbg.Output)
+	}
+	t.Logf("stripped build %v, debug build %v", plain.Duration, dbg.Duration)
+
+	if hasDWARF(t, plain.Binary) {
+		t.Errorf("stripped build has DWARF")
+	}
+	if !hasDWARF(t, dbg.Binary) {
+		t.Fatalf("debug build has no DWARF")
+	}
+	info, err := buildinfo.ReadFile(dbg.Binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	if got, want := settings["-gcflags"], "example.com/ok/...=-N -l"; got != want {
+		t.Errorf("-gcflags recorded %q; want %q (settings %v)", got, want, settings)
+	}
+	if v, ok := settings["-trimpath"]; ok {
+		t.Errorf("debug build has -trimpath=%s", v)
+	}
+	if strings.Contains(settings["-ldflags"], "-s") || strings.Contains(settings["-ldflags"], "-w") {
+		t.Errorf("debug build linked with -ldflags %q", settings["-ldflags"])
+	}
+}
+
+// hasDWARF reports whether the executable bin carries DWARF line tables.
+func hasDWARF(t *testing.T, bin string) bool {
+	t.Helper()
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Skipf("not an ELF binary: %v", err)
+	}
+	defer f.Close()
+	return f.Section(".debug_line") != nil || f.Section(".zdebug_line") != nil
 }
 
 // write creates dir/name with content.

@@ -108,3 +108,30 @@ func listeners(table string, inodes map[string]bool) ([]int, error) {
 	}
 	return ports, sc.Err()
 }
+
+// established counts the sockets of a /proc/net/tcp{,6} table in state
+// ESTABLISHED (01) whose inode is in inodes and whose local port is port.
+func established(table string, inodes map[string]bool, port int) (int, error) {
+	f, err := os.Open(table)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 10 || fields[3] != "01" || !inodes[fields[9]] {
+			continue
+		}
+		_, hexPort, ok := strings.Cut(fields[1], ":")
+		if !ok {
+			continue
+		}
+		if p, err := strconv.ParseUint(hexPort, 16, 16); err == nil && int(p) == port {
+			n++
+		}
+	}
+	return n, sc.Err()
+}

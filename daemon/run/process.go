@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -46,6 +47,11 @@ type Spec struct {
 	// LISTEN_PID set for socket activation (see the package documentation).
 	ExtraFiles []*os.File
 
+	// Debug, if not nil, runs the app under Delve (see the package
+	// documentation): the process started is dlv, and the app its child.
+	// Only on Linux; not together with ExtraFiles.
+	Debug *DebugSpec
+
 	StopSignal  syscall.Signal // graceful stop signal; 0 = SIGTERM
 	KillTimeout time.Duration  // wait after StopSignal before SIGKILL; 0 = DefaultKillTimeout
 	TailLines   int            // output lines kept for [Process.Tail]; 0 = DefaultTailLines
@@ -64,9 +70,22 @@ type Process struct {
 	mu     sync.Mutex // guards reaped; held while signalling so that a reaped pid is never signalled
 	reaped bool
 
-	outMu sync.Mutex // serialises Output calls; guards tail and head
-	tail  []string   // ring of the last TailLines lines
-	head  int        // index of the oldest line once tail is full
+	outMu       sync.Mutex // serialises Output calls; guards tail, head and heardListen
+	heardListen bool       // Delve's listen line was passed to listening
+	tail        []string   // ring of the last TailLines lines
+	head        int        // index of the oldest line once tail is full
+
+	// Debug mode (Spec.Debug): debugAddr is set by Start; listening (set
+	// before the readers start, never changed) gets Delve's listen
+	// address; app is Delve's child, set by Start; appExit is the app's
+	// exit error as Delve reported it, set before Delve is killed because
+	// the app has gone.
+	debugAddr  string
+	listening  chan string
+	appMu      sync.Mutex // guards app, appExit and appExitSet
+	app        *appProc
+	appExit    error
+	appExitSet bool
 
 	stopOnce     sync.Once
 	stopDeadline time.Time // when Stop escalates to SIGKILL; set once
@@ -86,7 +105,7 @@ func Start(spec Spec) (*Process, error) {
 	if spec.TailLines <= 0 {
 		spec.TailLines = DefaultTailLines
 	}
-	cmd, err := command(spec)
+	cmd, bin, err := command(spec)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", spec.Name, err)
 	}
@@ -103,6 +122,9 @@ func Start(spec Spec) (*Process, error) {
 	cmd.Stdout, cmd.Stderr = outW, errW
 
 	p := &Process{spec: spec, exited: make(chan struct{})}
+	if spec.Debug != nil {
+		p.listening = make(chan string, 1)
+	}
 	p.readers.Add(2)
 	go p.read(outR, false)
 	go p.read(errR, true)
@@ -115,22 +137,43 @@ func Start(spec Spec) (*Process, error) {
 		p.readers.Wait()
 		return nil, fmt.Errorf("run %s: %w", spec.Name, err)
 	}
+	if spec.Debug != nil {
+		if err := p.startDebug(bin); err != nil {
+			p.kill()
+			return nil, fmt.Errorf("run %s: %w", spec.Name, err)
+		}
+	}
 	return p, nil
 }
 
 // command prepares the exec.Cmd for spec, through the activation shim when
-// spec passes files.
-func command(spec Spec) (*exec.Cmd, error) {
+// spec passes files, under Delve when spec asks to debug. It also returns
+// the app's resolved path.
+func command(spec Spec) (*exec.Cmd, string, error) {
 	path, err := exec.LookPath(spec.Path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	if path, err = filepath.Abs(path); err != nil {
+		return nil, "", err
+	}
+	bin := path
 	env := withoutListenVars(os.Environ())
 	env = append(env, spec.Env...)
 	args := spec.Args
-	if len(spec.ExtraFiles) > 0 {
+	switch {
+	case spec.Debug != nil && !debugSupported:
+		return nil, "", fmt.Errorf("debug mode: %w on %s", errors.ErrUnsupported, runtime.GOOS)
+	case spec.Debug != nil && len(spec.ExtraFiles) > 0:
+		return nil, "", errNoSocketActivationUnderDlv
+	case spec.Debug != nil:
+		args = dlvArgs(spec.Debug, path, args)
+		if path, err = exec.LookPath(spec.Debug.Dlv); err != nil {
+			return nil, "", fmt.Errorf("%w (%w)", ErrDlvNotFound, err)
+		}
+	case len(spec.ExtraFiles) > 0:
 		if path, args, err = shim(path, args); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		env = append(env, "LISTEN_FDS="+strconv.Itoa(len(spec.ExtraFiles)))
 	}
@@ -139,7 +182,7 @@ func command(spec Spec) (*exec.Cmd, error) {
 	cmd.Dir = spec.Dir
 	cmd.ExtraFiles = spec.ExtraFiles
 	cmd.SysProcAttr = sysProcAttr()
-	return cmd, nil
+	return cmd, bin, nil
 }
 
 // withoutListenVars drops the socket-activation variables the daemon may
@@ -188,6 +231,15 @@ func (p *Process) supervise(cmd *exec.Cmd, started chan<- error, outR, errR *os.
 		p.mu.Unlock()
 		_ = signalGroup(p.proc, syscall.SIGKILL)
 	}
+	if p.spec.Debug != nil {
+		// Delve's child is in a group of its own: a killed Delve leaves it running.
+		if a := p.knownApp(); a != nil {
+			_ = a.signal(syscall.SIGKILL)
+		}
+		if known, exitErr := p.appStatus(); known {
+			err = exitErr
+		}
+	}
 
 	drained := make(chan struct{})
 	go func() {
@@ -235,6 +287,12 @@ func (p *Process) read(r *os.File, stderr bool) {
 func (p *Process) emit(line string, stderr bool) {
 	p.outMu.Lock()
 	defer p.outMu.Unlock()
+	if p.listening != nil && !p.heardListen && !stderr {
+		if addr, ok := strings.CutPrefix(line, dlvListening); ok {
+			p.listening <- strings.TrimSpace(addr) // buffered, sent once
+			p.heardListen = true
+		}
+	}
 	if len(p.tail) < p.spec.TailLines {
 		p.tail = append(p.tail, line)
 	} else {
@@ -246,8 +304,22 @@ func (p *Process) emit(line string, stderr bool) {
 	}
 }
 
-// PID returns the app's process id, which is also its process group id.
+// PID returns the id of the process started, which is also its process
+// group id: the app's, or under [Spec.Debug] Delve's (see [Process.AppPID]).
 func (p *Process) PID() int { return p.pid }
+
+// AppPID returns the app's process id: [Process.PID], or under
+// [Spec.Debug] the id of Delve's child, which leads a process group of its
+// own. Show this one to the user and pass it to [ListeningPorts].
+func (p *Process) AppPID() int {
+	if p.spec.Debug == nil {
+		return p.pid
+	}
+	if a := p.knownApp(); a != nil {
+		return a.pid
+	}
+	return 0
+}
 
 // Exited returns a channel that is closed when the app has exited, what it
 // left in its process group has been killed, and its output is drained.
@@ -280,9 +352,19 @@ func (p *Process) Tail() []string {
 // number of times, concurrently: all calls share the first call's deadline.
 // The error reports a signal that could not be sent; [Process.ExitErr] tells
 // how the app ended.
+//
+// Under [Spec.Debug] StopSignal goes to the app, which Delve lets through
+// while the app runs; once the app has gone Delve is killed. An app halted
+// in the debugger cannot take a signal, so it is killed at once, as is an
+// app still running at the deadline, and Delve with it. Delve is never sent
+// SIGTERM: with a client attached it ignores it.
 func (p *Process) Stop() error {
 	p.stopOnce.Do(func() {
 		p.stopDeadline = time.Now().Add(p.spec.KillTimeout)
+		if p.spec.Debug != nil {
+			p.stopErr = p.stopDebug()
+			return
+		}
 		if err := p.signal(p.spec.StopSignal); err != nil {
 			p.stopErr = fmt.Errorf("run %s: stop: %w", p.spec.Name, err)
 		}
@@ -294,11 +376,23 @@ func (p *Process) Stop() error {
 		return p.stopErr
 	case <-t.C:
 	}
-	if err := p.signal(syscall.SIGKILL); err != nil {
+	if err := p.kill(); err != nil {
 		return fmt.Errorf("run %s: kill: %w", p.spec.Name, err)
 	}
 	<-p.exited
 	return p.stopErr
+}
+
+// kill SIGKILLs the process group, and under Delve the app's group first,
+// and waits until the process has exited.
+func (p *Process) kill() error {
+	var errs []error
+	if a := p.knownApp(); a != nil {
+		errs = append(errs, a.signal(syscall.SIGKILL))
+	}
+	errs = append(errs, p.signal(syscall.SIGKILL))
+	<-p.exited
+	return errors.Join(errs...)
 }
 
 // signal sends sig to the app's process group unless the app is reaped.

@@ -19,6 +19,8 @@ export const commands: Record<string, CommandFactory> = {
     return g.explain(target);
   },
   'ginhot.restartDaemon': (g) => () => g.restart(),
+  'ginhot.debugApp': (g) => (target?: string) => g.debug.debugApp(typeof target === 'string' ? target : undefined),
+  'ginhot.toggleDebug': (g) => () => g.setDebug(),
 };
 
 /** Registers every command; the returned disposables unregister them. */

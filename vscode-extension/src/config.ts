@@ -15,6 +15,7 @@ export interface Settings {
   proxy: boolean | null;
   liveReload: boolean | null;
   diagnostics: 'auto' | 'all' | 'complement';
+  debug: boolean | null;
 }
 
 /** Reads the ginhot.* settings for scope (a workspace folder, or the window). */
@@ -29,6 +30,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     proxy: c.get<boolean | null>('proxy', null),
     liveReload: c.get<boolean | null>('liveReload', null),
     diagnostics: c.get<Settings['diagnostics']>('diagnostics', 'auto'),
+    debug: c.get<boolean | null>('debug', null),
   };
 }
 
@@ -49,6 +51,7 @@ export function initializationOptions(s: Settings, gopls: boolean): Record<strin
   if (s.targets.length > 0) o.targets = s.targets;
   if (s.proxy !== null) o.proxy = s.proxy;
   if (s.liveReload !== null) o.live_reload = s.liveReload;
+  if (s.debug !== null) o.debug = s.debug;
   o.diagnostics = s.diagnostics === 'auto' ? (gopls ? 'complement' : 'all') : s.diagnostics;
   return o;
 }

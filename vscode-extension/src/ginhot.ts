@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findServer, goplsEnabled, initializationOptions, readSettings } from './config';
+import { DebugFollower } from './debug';
 import type { Daemon, StartDaemon } from './daemon';
 import { EventLog } from './eventlog';
 import { Mutex } from './mutex';
@@ -23,6 +24,8 @@ export class Ginhot implements vscode.Disposable {
   /** The daemon's stderr and the LSP trace. */
   readonly daemonOut: vscode.LogOutputChannel;
   private readonly bar: StatusBar;
+  /** Keeps a ginhot debug session on the current version. */
+  readonly debug: DebugFollower;
   private readonly lock = new Mutex();
   private readonly subscriptions: vscode.Disposable[] = [];
   private daemon: Daemon | undefined;
@@ -40,10 +43,15 @@ export class Ginhot implements vscode.Disposable {
     this.app = vscode.window.createOutputChannel('GinHot App');
     this.daemonOut = vscode.window.createOutputChannel('GinHot Daemon', { log: true });
     this.bar = new StatusBar();
+    this.debug = new DebugFollower(
+      { status: () => this.lastStatus, setDebug: (on) => this.setDebug(on) },
+      () => vscode.workspace.workspaceFolders?.[0],
+    );
     this.subscriptions.push(
       this.app,
       this.daemonOut,
       this.bar,
+      this.debug,
       vscode.window.onDidChangeActiveTextEditor(() => {
         if (this.statuses.size > 1) this.showStatus();
       }),
@@ -51,6 +59,10 @@ export class Ginhot implements vscode.Disposable {
         // ginhot.trace.server is applied by the language client as it changes.
         const keys = [...restartKeys.map((k) => `ginhot.${k}`), 'go.useLanguageServer'];
         if (keys.some((k) => e.affectsConfiguration(k))) void this.restart();
+        else if (e.affectsConfiguration('ginhot.debug')) {
+          const on = readSettings(vscode.workspace.workspaceFolders?.[0]).debug;
+          if (on !== null && this.daemon) void this.setDebug(on).catch((err) => this.daemonOut.warn(`ginhot.debug: ${err}`));
+        }
       }),
     );
     if (events.enabled) this.subscriptions.push(...this.recordEditorEvents());
@@ -91,6 +103,12 @@ export class Ginhot implements vscode.Disposable {
   async run(command: AppCommand, target?: string): Promise<void> {
     this.events.write('command', { command, target });
     await this.execute(serverCommands[command], target === undefined ? [] : [target]);
+  }
+
+  /** Switches debug mode on or off (ginhot.debug); toggles it when on is undefined. */
+  async setDebug(on?: boolean): Promise<unknown> {
+    this.events.write('debug-mode', { on });
+    return this.execute(serverCommands.debug, on === undefined ? [] : [{ on }]);
   }
 
   /** Shows what saving uri would do, and returns it. */
@@ -135,6 +153,7 @@ export class Ginhot implements vscode.Disposable {
     this.statuses.set(st.root, st);
     this.latestRoot = st.root;
     this.showStatus();
+    this.debug.onStatus(st);
   }
 
   private showStatus(): void {

@@ -17,6 +17,8 @@ export interface TargetStatus {
   serving?: boolean;
   buildMs: number;
   error?: string;
+  /** Delve's address for the current version in debug mode, e.g. "127.0.0.1:40123"; a new version has a new one. */
+  debug?: string;
 }
 
 /** The payload of the ginhot/status notification and of the ginhot.status command. */
@@ -45,6 +47,7 @@ export const serverCommands = {
   start: 'ginhot.start',
   status: 'ginhot.status',
   explain: 'ginhot.explain',
+  debug: 'ginhot.debug',
 } as const;
 
 /** The module users install the daemon from. */

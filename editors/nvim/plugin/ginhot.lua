@@ -17,6 +17,7 @@ local commands = {
   GinHotStatus = { 'show_status', 'Show the targets, their state, PIDs and URLs', 0 },
   GinHotExplain = { 'explain', 'Show what saving [file] (default: this one) would do', '?' },
   GinHotLog = { 'log', 'Show the app output in a scratch buffer', 0 },
+  GinHotDebug = { 'debug', 'Debug the app with nvim-dap, re-attaching to every new version', '?' },
 }
 
 for cmd, spec in pairs(commands) do

@@ -110,7 +110,7 @@ before(async () => {
     diagnostics.set(path.resolve(fileURLToPath(p.uri)), p.diagnostics);
   });
   conn.listen();
-  const settings = { path: 'ginhotd', args: [], env: {}, addr: '127.0.0.1:0', targets: [], proxy: null, liveReload: false, diagnostics: 'auto' as const };
+  const settings = { path: 'ginhotd', args: [], env: {}, addr: '127.0.0.1:0', targets: [], proxy: null, liveReload: false, diagnostics: 'auto' as const, debug: null };
   init = await conn.sendRequest(InitializeRequest.type, {
     processId: process.pid,
     rootUri: pathToFileURL(app).href,

@@ -143,6 +143,25 @@ export class OutputChannel {
   }
 }
 
+export class DebugAdapterServer {
+  constructor(
+    readonly port: number,
+    readonly host?: string,
+  ) {}
+}
+
+/** A debug session as the stand-in starts it: the adapter the factory gave, the tracker it watches. */
+export interface DebugSession {
+  id: string;
+  type: string;
+  name: string;
+  configuration: { type: string; name: string; request: string; [key: string]: unknown };
+  folder: unknown;
+  options: Record<string, unknown> | undefined;
+  adapter: unknown;
+  tracker: { onDidSendMessage?(m: unknown): void } | undefined;
+}
+
 /** What the extension did, for assertions, and how the "user" answers. */
 export interface Recorder {
   statusItems: StatusBarItem[];
@@ -159,6 +178,11 @@ export interface Recorder {
   extensions: Set<string>;
   workspaceFolders: { uri: Uri; name: string; index: number }[] | undefined;
   activeFile: string | undefined;
+  /** Every debug session started, in order; stopped lists those the extension stopped. */
+  debugSessions: DebugSession[];
+  debugStopped: DebugSession[];
+  debugFactories: Map<string, { createDebugAdapterDescriptor(s: DebugSession, e: unknown): unknown }>;
+  debugTrackers: Map<string, { createDebugAdapterTracker(s: DebugSession): DebugSession['tracker'] }>;
 }
 
 function fresh(): Recorder {
@@ -176,6 +200,10 @@ function fresh(): Recorder {
     extensions: new Set(),
     workspaceFolders: undefined,
     activeFile: undefined,
+    debugSessions: [],
+    debugStopped: [],
+    debugFactories: new Map(),
+    debugTrackers: new Map(),
   };
 }
 
@@ -187,6 +215,58 @@ const saved = new EventEmitter<{ uri: Uri }>();
 const diagnosticsChanged = new EventEmitter<{ uris: Uri[] }>();
 const activeEditorChanged = new EventEmitter<unknown>();
 const taskEnded = new EventEmitter<{ execution: { task: Task }; exitCode: number | undefined }>();
+const debugStarted = new EventEmitter<DebugSession>();
+const debugTerminated = new EventEmitter<DebugSession>();
+
+/** Ends session as VS Code does when its adapter goes away. */
+export function endDebugSession(s: DebugSession): void {
+  debugTerminated.fire(s);
+}
+
+/** Passes a message from session's adapter to its tracker. */
+export function adapterSends(s: DebugSession, m: unknown): void {
+  s.tracker?.onDidSendMessage?.(m);
+}
+
+export const debug = {
+  registerDebugAdapterDescriptorFactory(type: string, f: { createDebugAdapterDescriptor(s: DebugSession, e: unknown): unknown }): Disposable {
+    rec.debugFactories.set(type, f);
+    return new Disposable(() => rec.debugFactories.delete(type));
+  },
+  registerDebugAdapterTrackerFactory(type: string, f: { createDebugAdapterTracker(s: DebugSession): DebugSession['tracker'] }): Disposable {
+    rec.debugTrackers.set(type, f);
+    return new Disposable(() => rec.debugTrackers.delete(type));
+  },
+  /** Like VS Code: asks the type's factory for the adapter; false when it throws. */
+  startDebugging(folder: unknown, configuration: DebugSession['configuration'], options?: Record<string, unknown>): Promise<boolean> {
+    const s: DebugSession = {
+      id: `s${rec.debugSessions.length + 1}`,
+      type: configuration.type,
+      name: configuration.name,
+      configuration,
+      folder,
+      options,
+      adapter: undefined,
+      tracker: undefined,
+    };
+    try {
+      s.adapter = rec.debugFactories.get(s.type)?.createDebugAdapterDescriptor(s, undefined);
+    } catch {
+      return Promise.resolve(false);
+    }
+    s.tracker = rec.debugTrackers.get(s.type)?.createDebugAdapterTracker(s);
+    rec.debugSessions.push(s);
+    debugStarted.fire(s);
+    return Promise.resolve(true);
+  },
+  stopDebugging(s: DebugSession): Promise<void> {
+    rec.debugStopped.push(s);
+    debugTerminated.fire(s);
+    return Promise.resolve();
+  },
+  onDidStartDebugSession: debugStarted.event,
+  onDidTerminateDebugSession: debugTerminated.event,
+};
 
 /** Starts a test from scratch: no commands, no settings, no recorded calls. */
 export function reset(): void {

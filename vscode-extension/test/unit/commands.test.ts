@@ -91,7 +91,15 @@ test('every command in package.json is registered, and nothing else; every setti
   for (const c of pkg.contributes.commands) assert.equal(c.category, 'GinHot', c.command);
   assert.ok(pkg.activationEvents.includes('workspaceContains:**/go.mod'));
   const settings = Object.keys(pkg.contributes.configuration.properties).sort();
-  assert.deepEqual(settings, [...restartKeys.map((k) => `ginhot.${k}`), 'ginhot.trace.server'].sort(), 'every setting but the trace restarts the daemon');
+  assert.deepEqual(
+    settings,
+    [...restartKeys.map((k) => `ginhot.${k}`), 'ginhot.trace.server', 'ginhot.debug'].sort(),
+    'every setting but the trace and debug mode (an LSP command) restarts the daemon',
+  );
+  assert.deepEqual(
+    pkg.contributes.debuggers.map((d: { type: string }) => d.type),
+    ['ginhot'],
+  );
 });
 
 test('start launches the configured binary in the workspace with the settings as initializationOptions', () => {

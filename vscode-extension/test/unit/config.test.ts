@@ -7,7 +7,7 @@ import { after, beforeEach, test } from 'node:test';
 import { findServer, goplsEnabled, initializationOptions, readSettings, Settings } from '../../src/config';
 import * as stub from '../stub/vscode';
 
-const defaults: Settings = { path: 'ginhotd', args: [], env: {}, addr: '', targets: [], proxy: null, liveReload: null, diagnostics: 'auto' };
+const defaults: Settings = { path: 'ginhotd', args: [], env: {}, addr: '', targets: [], proxy: null, liveReload: null, diagnostics: 'auto', debug: null };
 
 beforeEach(() => stub.reset());
 
@@ -22,6 +22,7 @@ test('readSettings: defaults, then every setting', () => {
     'ginhot.proxy': false,
     'ginhot.liveReload': true,
     'ginhot.diagnostics': 'complement',
+    'ginhot.debug': true,
   });
   assert.deepEqual(readSettings(), {
     path: '/opt/bin/ginhotd',
@@ -32,6 +33,7 @@ test('readSettings: defaults, then every setting', () => {
     proxy: false,
     liveReload: true,
     diagnostics: 'complement',
+    debug: true,
   });
   stub.changeSettings({ 'ginhot.path': '' });
   assert.equal(readSettings().path, 'ginhotd', 'an empty path means the default');
@@ -42,13 +44,14 @@ test('initializationOptions: unset settings are left to ginhot.toml', () => {
 });
 
 test('initializationOptions: settings become snake_case config keys', () => {
-  const s: Settings = { ...defaults, addr: '127.0.0.1:0', targets: ['./cmd/api', './cmd/admin'], proxy: false, liveReload: false, diagnostics: 'all' };
+  const s: Settings = { ...defaults, addr: '127.0.0.1:0', targets: ['./cmd/api', './cmd/admin'], proxy: false, liveReload: false, diagnostics: 'all', debug: true };
   assert.deepEqual(initializationOptions(s, true), {
     addr: '127.0.0.1:0',
     targets: ['./cmd/api', './cmd/admin'],
     proxy: false,
     live_reload: false,
     diagnostics: 'all',
+    debug: true,
   });
 });
 

@@ -176,6 +176,7 @@ end
 local handlers = {
   ['ginhot/status'] = function(_, status, ctx)
     entry(ctx.client_id).status = status
+    M.debug_follow(status)
     vim.cmd('redrawstatus!')
     vim.cmd('silent doautocmd <nomodeline> User GinHotStatus')
   end,
@@ -450,6 +451,126 @@ function M.targets()
     table.insert(names, t.name ~= '' and t.name or t.package)
   end
   return names
+end
+
+--- Returns where to attach a debugger for status: the Delve address of
+--- target (a name or package), else of the first target in debug mode,
+--- as { target =, host =, port = }; nil when there is none.
+function M.debug_address(status, target)
+  for _, t in ipairs((status or {}).targets or {}) do
+    if type(t.debug) == 'string' and t.debug ~= '' and (not target or t.name == target or t.package == target) then
+      local host, port = t.debug:match('^%[?([^%]]*)%]?:(%d+)$')
+      if host then
+        return { target = t.name, host = host ~= '' and host or '127.0.0.1', port = tonumber(port) }
+      end
+    end
+  end
+  return nil
+end
+
+-- Debugging across reloads (M.debug): what is followed. nil when not
+-- debugging; else { target, addr = the address attached to, held = a
+-- newer address waiting for the user to continue }.
+local debugging = nil
+
+local function dap_config(target)
+  return { type = 'ginhot', request = 'attach', mode = 'remote', name = 'GinHot: ' .. target, target = target }
+end
+
+-- Attaches nvim-dap to addr, ending the session on the old version first.
+local function debug_attach(dap, addr)
+  debugging.addr = addr
+  debugging.held = nil
+  local function run()
+    dap.run(dap_config(addr.target))
+  end
+  local s = dap.session()
+  if s then
+    debugging.replacing = s
+    dap.disconnect({ terminateDebuggee = false }, function()
+      dap.close()
+      run()
+    end)
+  else
+    run()
+  end
+end
+
+--- Starts debugging the app with nvim-dap, following every new version:
+--- Delve's DAP server of the current version is the adapter, and each
+--- ginhot/status that announces a new address re-attaches (not while the
+--- session is halted: the old version keeps its held requests until you
+--- continue). Without a version in debug mode it switches debug mode on
+--- first (ginhot.debug) and attaches when the rebuilt version is ready.
+--- Disconnecting yourself stops the following.
+function M.debug(target)
+  local ok, dap = pcall(require, 'dap')
+  if not ok then
+    notify('nvim-dap is not installed (https://github.com/mfussenegger/nvim-dap); attach any DAP client to the address in :GinHotStatus', vim.log.levels.ERROR)
+    return
+  end
+  target = (target and target ~= '') and target or nil
+  dap.adapters.ginhot = function(callback, config)
+    local a = M.debug_address(M.status(), config.target)
+    if not a then
+      notify('no version runs in debug mode', vim.log.levels.ERROR)
+      return
+    end
+    callback({ type = 'server', host = a.host, port = a.port })
+  end
+  dap.listeners.after.event_stopped.ginhot = function()
+    if debugging then
+      debugging.halted = true
+    end
+  end
+  local function resumed()
+    if debugging and debugging.halted then
+      debugging.halted = false
+      M.debug_follow(M.status())
+    end
+  end
+  dap.listeners.after.event_continued.ginhot = resumed
+  dap.listeners.after['continue'].ginhot = resumed
+  dap.listeners.before.disconnect.ginhot = function(session)
+    if debugging and debugging.replacing ~= session then
+      debugging = nil -- the user ended it
+    end
+  end
+  local addr = M.debug_address(M.status(), target)
+  debugging = { target = target }
+  if not addr then
+    M.execute('ginhot.debug', { { on = true } })
+    notify('rebuilding the app for debugging; nvim-dap attaches when it is ready')
+    return
+  end
+  debug_attach(dap, addr)
+end
+
+--- Re-attaches when status announces a new debug address (called for
+--- each ginhot/status); does nothing unless M.debug() is following.
+function M.debug_follow(status)
+  if not debugging then
+    return
+  end
+  local ok, dap = pcall(require, 'dap')
+  local addr = ok and M.debug_address(status, debugging.target)
+  if not addr then
+    return
+  end
+  local cur = debugging.addr
+  if cur and cur.host == addr.host and cur.port == addr.port then
+    return
+  end
+  if debugging.halted then
+    debugging.held = addr
+    return
+  end
+  debug_attach(dap, addr)
+end
+
+--- Returns the followed debug address as "host:port", or nil.
+function M.debugging()
+  return debugging and debugging.addr and (debugging.addr.host .. ':' .. debugging.addr.port) or nil
 end
 
 --- Returns a statusline component for the current buffer: '' when no

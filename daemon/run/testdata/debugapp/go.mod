@@ -1,0 +1,3 @@
+module example.com/debugapp
+
+go 1.24
