@@ -5,6 +5,7 @@
 //	ginhotd run [flags] [DIR]                 watch, rebuild and serve DIR (default .)
 //	ginhotd graph [--explain PATH] [DIR]      print the targets, or explain a decision
 //	ginhotd --stdio [flags]                   serve LSP on stdin/stdout
+//	ginhotd --listen unix:PATH [flags]        serve LSP on a unix socket
 //	ginhotd --listen HOST:PORT [flags]        serve LSP over TCP
 //	ginhotd version
 //
@@ -38,7 +39,8 @@ Usage:
   ginhotd run [flags] [DIR]               watch DIR (default .), rebuild and serve
   ginhotd graph [--explain PATH] [DIR]    print the targets, or why PATH would (not) rebuild
   ginhotd --stdio [flags]                 serve LSP over stdin/stdout (editors)
-  ginhotd --listen HOST:PORT [flags]      serve LSP over TCP (loopback unless --allow-remote)
+  ginhotd --listen unix:PATH [flags]      serve LSP on a unix socket only you can open (recommended)
+  ginhotd --listen HOST:PORT [flags]      serve LSP over TCP (loopback unless --allow-remote; see README, Trust model)
   ginhotd version
 
 Flags (each is also a ginhot.toml key, with - written as _):
@@ -68,7 +70,7 @@ func newFlags(stderr io.Writer) *flags {
 	fs.StringVar(&f.config, "config", "", "config file (default DIR/ginhot.toml, else DIR/.air.toml)")
 	fs.StringVar(&f.explain, "explain", "", "graph: explain what a change to this path does")
 	fs.BoolVar(&f.stdio, "stdio", false, "serve LSP on stdin/stdout")
-	fs.StringVar(&f.listen, "listen", "", "serve LSP over TCP on HOST:PORT")
+	fs.StringVar(&f.listen, "listen", "", "serve LSP on unix:PATH (a socket only you can open) or over TCP on HOST:PORT")
 	fs.BoolVar(&f.remote, "allow-remote", false, "let --listen bind a non-loopback address")
 	fs.Func("target", "main package to run, import path or ./dir (repeatable; default: every main that imports Gin)", func(s string) error {
 		f.targets = append(f.targets, s)
