@@ -172,8 +172,10 @@ func toolexecMarker(t *testing.T) (script, marker string) {
 }
 
 // attackFrames are the LSP frames a hostile web page puts in a request
-// body: initialize the fixture module with a -toolexec of its choosing,
-// then initialized, which starts a session and its build.
+// body: a sacrificial frame (the old framer read the whole body as one
+// frame after the HTTP Content-Length header, then resynchronised on the
+// second frame), initialize of the fixture module with a -toolexec of its
+// choosing, then initialized, which starts a session and its build.
 func attackFrames(t *testing.T) (frames, marker string) {
 	t.Helper()
 	dir := copyFixture(t, "app")
@@ -193,7 +195,7 @@ func attackFrames(t *testing.T) (frames, marker string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return frame(string(init)) + frame(`{"jsonrpc":"2.0","method":"initialized","params":{}}`), marker
+	return frame("{}") + frame(string(init)) + frame(`{"jsonrpc":"2.0","method":"initialized","params":{}}`), marker
 }
 
 var (
