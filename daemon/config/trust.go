@@ -21,7 +21,7 @@ import (
 //
 // Every new key that makes ginhotd run something (a generate step, a
 // debugger command) belongs in this list.
-var programKeys = []string{"build_flags", "ldflags", "build_env", "env"}
+var programKeys = []string{"build_flags", "ldflags", "build_env", "env", "env_files", "generate", "go_generate", "build_cmd", "bin"}
 
 // ProgramSettings returns the keys of settings (flags or LSP
 // initializationOptions, keyed by TOML name) that choose programs ginhotd
