@@ -1,8 +1,11 @@
 package build
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -30,6 +33,11 @@ type event struct {
 // compiler, cgo and go command messages. The file must have an extension,
 // which keeps "/usr/bin/ld: ..." and "go: ..." out.
 var posRE = regexp.MustCompile(`^((?:[A-Za-z]:)?[^:\s][^:]*?\.[A-Za-z0-9]+):(\d+)(?::(\d+))?: (.*)$`)
+
+// readRE matches the go command's "read /abs/file.go: message", printed when
+// it cannot read a file's header (a NUL byte, say), with or without the
+// position of an import that led to the file.
+var readRE = regexp.MustCompile(`^read ((?:[A-Za-z]:)?[/\\].*?\.go): (.+)$`)
 
 // gccContextRE matches the source excerpt lines gcc prints under a message
 // ("    4 | #include ..." and "      |          ^~~~").
@@ -112,6 +120,12 @@ func (p *parser) line(pkg, line string) {
 			return
 		}
 	}
+	if m := readRE.FindStringSubmatch(d.Message); m != nil && filepath.IsAbs(m[1]) {
+		// The go command blames the import line (or nothing); the error is
+		// in the unreadable file itself.
+		d.File, d.Message = m[1], m[2]
+		d.Line, d.Col = nulPos(d.File)
+	}
 	d.Kind = classify(d)
 	p.last[pkg] = len(p.diags)
 	p.diags = append(p.diags, d)
@@ -177,4 +191,28 @@ func classify(d Diagnostic) string {
 		}
 	}
 	return KindCompile
+}
+
+// maxNulScan bounds how much of a file [nulPos] reads.
+const maxNulScan = 1 << 20
+
+// nulPos returns the 1-based line and column of the first NUL byte in the
+// regular file at path, or 1, 1 when there is none in its first MiB or the
+// file cannot be read.
+func nulPos(path string) (int, int) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 1, 1
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return 1, 1
+	}
+	b, _ := io.ReadAll(io.LimitReader(f, maxNulScan))
+	i := bytes.IndexByte(b, 0)
+	if i < 0 {
+		return 1, 1
+	}
+	line := 1 + bytes.Count(b[:i], []byte("\n"))
+	return line, i - bytes.LastIndexByte(b[:i], '\n')
 }
