@@ -18,6 +18,7 @@ import (
 	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/build"
 	"github.com/ginhotd/ginhotd/daemon/config"
+	"github.com/ginhotd/ginhotd/daemon/guard"
 	"github.com/ginhotd/ginhotd/daemon/proxy"
 	"github.com/ginhotd/ginhotd/daemon/run"
 	"github.com/ginhotd/ginhotd/daemon/watch"
@@ -51,7 +52,8 @@ type Session struct {
 	procs    sync.WaitGroup // stops in flight
 	cacheDir string
 	logFile  *os.File
-	reload   bool // a graph reload is running
+	guard    *guard.Guard // kills builds and apps if the daemon dies; nil if unavailable
+	reload   bool         // a graph reload is running
 }
 
 type request struct {
@@ -121,6 +123,11 @@ func (s *Session) Run(ctx context.Context) error {
 
 // open loads the graph and claims the public addresses.
 func (s *Session) open(ctx context.Context) error {
+	var gerr error
+	warn := func(f string, a ...any) { s.emit(Event{Kind: KindWarn, Message: fmt.Sprintf(f, a...)}) }
+	if s.guard, gerr = guard.Start(warn); gerr != nil {
+		warn("%v: builds and apps may outlive a killed daemon", gerr)
+	}
 	sum := sha256.Sum256([]byte(s.cfg.Dir))
 	cache, err := os.UserCacheDir()
 	if err != nil {
@@ -184,6 +191,7 @@ func (s *Session) close() {
 		}
 	}
 	s.procs.Wait()
+	_ = s.guard.Close()
 	for _, t := range s.targets {
 		if t.proxy != nil {
 			t.proxy.Close()
@@ -517,5 +525,7 @@ func (s *Session) buildOptions() build.Options {
 		LDFlags: s.cfg.LDFlags,
 		Strip:   s.cfg.Strip,
 		Env:     s.cfg.BuildEnv,
+		OnStart: s.guard.Add,
+		OnExit:  s.guard.Remove,
 	}
 }

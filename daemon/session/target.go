@@ -175,6 +175,8 @@ func (s *Session) startVersion(t *target, bin string, cause Cause) {
 		Dir:         s.cfg.Dir,
 		StopSignal:  sig,
 		KillTimeout: s.cfg.KillTimeout.D(),
+		OnStart:     s.guard.Add,
+		OnExit:      s.guard.Remove,
 		Output: func(line string, stderr bool) {
 			s.emit(Event{Kind: KindLog, Target: t.t.Name, Line: line, Stderr: stderr})
 		},
