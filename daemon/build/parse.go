@@ -108,13 +108,12 @@ func (p *parser) line(pkg, line string) {
 		return
 	}
 	d := Diagnostic{Package: pkg, Message: line}
-	if m := posRE.FindStringSubmatch(line); m != nil && !isLink(line) {
+	if m := posRE.FindStringSubmatch(line); m != nil && !isLink(line) && position(m[2]) > 0 {
 		d.File = m[1]
 		if !filepath.IsAbs(d.File) {
 			d.File = filepath.Join(p.dir, d.File)
 		}
-		d.Line, _ = strconv.Atoi(m[2])
-		d.Col, _ = strconv.Atoi(m[3])
+		d.Line, d.Col = position(m[2]), position(m[3])
 		d.Message = m[4]
 		if d.Message == "too many errors" {
 			return
@@ -129,6 +128,16 @@ func (p *parser) line(pkg, line string) {
 	d.Kind = classify(d)
 	p.last[pkg] = len(p.diags)
 	p.diags = append(p.diags, d)
+}
+
+// position returns the line or column number s, or 0 if s is empty, out of
+// range or 0: the go command counts from 1.
+func position(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
 }
 
 // header reports whether line is a "# import/path" package header and
