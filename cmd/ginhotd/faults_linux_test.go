@@ -120,3 +120,19 @@ func procs(t *testing.T) []proc {
 	}
 	return ps
 }
+
+// TestUnreadableFileIsReported: a new file of a reached package with a NUL
+// byte must cause a build whose diagnostic is on that file.
+func TestUnreadableFileIsReported(t *testing.T) {
+	d := startDaemon(t)
+	m := d.mark()
+	d.write("msg/x.go", "package msg\n\x00\n")
+	e := d.awaitAfter(m, "build_fail", 60*time.Second, func(e event) bool { return e.Event == "build_fail" })
+	want := filepath.Join(d.dir, "msg", "x.go")
+	for _, dg := range e.Diagnostics {
+		if dg.File == want && dg.Line == 2 {
+			return
+		}
+	}
+	t.Fatalf("build_fail without a diagnostic at msg/x.go:2: %+v", e.Diagnostics)
+}
