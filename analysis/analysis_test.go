@@ -268,6 +268,26 @@ func TestShopEdits(t *testing.T) {
 			want: outcome{apiRebuild("internal/store/debug.go is now included by build constraints"), true},
 		},
 		{
+			name: "new file with a NUL byte",
+			edit: func(t *testing.T) { write(t, dir, "internal/store/x.go", "package store\n\x00\n") },
+			path: "internal/store/x.go",
+			want: outcome{apiRebuild("internal/store/x.go does not parse"), true},
+		},
+		{
+			name: "new file with garbage before the package clause",
+			edit: func(t *testing.T) { write(t, dir, "internal/store/y.go", "garbage\npackage store\n") },
+			path: "internal/store/y.go",
+			want: outcome{apiRebuild("internal/store/y.go added"), true},
+		},
+		{
+			name: "excluded file gains a NUL byte",
+			edit: func(t *testing.T) {
+				write(t, dir, "internal/store/debug.go", "\x00//go:build debug\n\npackage store\n")
+			},
+			path: "internal/store/debug.go",
+			want: outcome{apiRebuild("internal/store/debug.go does not parse"), true},
+		},
+		{
 			name: "new test file",
 			edit: func(t *testing.T) { write(t, dir, "internal/store/store_test.go", "package store\n") },
 			path: "internal/store/store_test.go",

@@ -38,6 +38,14 @@ type Options struct {
 	// module of go.work). With Debug, only their packages get -N -l; when
 	// empty, only the packages named on the command line do.
 	Modules []string
+
+	// OnStart, if not nil, is called with the process id of the go command
+	// right after it started; on Unix that is also the id of its process
+	// group, which its compiler and linker children join. OnExit, if not
+	// nil, is called with the same id once the go command has been reaped.
+	// Both are called at most once per Run, OnExit only after OnStart. A process watchdog uses
+	// them to kill builds that would outlive a killed daemon.
+	OnStart, OnExit func(pgid int)
 }
 
 // Diagnostic is one problem reported by the go command.
@@ -121,7 +129,7 @@ func Run(ctx context.Context, opts Options, target string) (Result, error) {
 	}
 
 	start := time.Now()
-	text, runErr := goBuild(ctx, goBin, dir, args(opts, out, target), opts.Env)
+	text, runErr := goBuild(ctx, goBin, dir, args(opts, out, target), opts)
 	res.Duration = time.Since(start)
 	if ctx.Err() != nil {
 		os.Remove(out)
@@ -285,7 +293,7 @@ func reserve(outDir, name string) (string, error) {
 
 // goBuild runs the go command in its own process group and returns its
 // combined output, in the order printed.
-func goBuild(ctx context.Context, goBin, dir string, args, env []string) (string, error) {
+func goBuild(ctx context.Context, goBin, dir string, args []string, opts Options) (string, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return "", err
@@ -293,7 +301,7 @@ func goBuild(ctx context.Context, goBin, dir string, args, env []string) (string
 	defer r.Close()
 	cmd := exec.CommandContext(ctx, goBin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(os.Environ(), opts.Env...)
 	cmd.Stdout = w
 	cmd.Stderr = w
 	setGroup(cmd)
@@ -301,6 +309,10 @@ func goBuild(ctx context.Context, goBin, dir string, args, env []string) (string
 	w.Close()
 	if err != nil {
 		return "", err
+	}
+	pgid := cmd.Process.Pid
+	if opts.OnStart != nil {
+		opts.OnStart(pgid)
 	}
 	var text strings.Builder
 	sc := bufio.NewScanner(r)
@@ -314,5 +326,9 @@ func goBuild(ctx context.Context, goBin, dir string, args, env []string) (string
 		// command cannot block on a full pipe.
 		_, _ = io.Copy(io.Discard, r)
 	}
-	return text.String(), cmd.Wait()
+	err = cmd.Wait()
+	if opts.OnExit != nil {
+		opts.OnExit(pgid)
+	}
+	return text.String(), err
 }

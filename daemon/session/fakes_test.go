@@ -15,6 +15,7 @@ import (
 	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/build"
 	"github.com/ginhotd/ginhotd/daemon/config"
+	"github.com/ginhotd/ginhotd/daemon/guard"
 	"github.com/ginhotd/ginhotd/daemon/proxy"
 	"github.com/ginhotd/ginhotd/daemon/run"
 	"github.com/ginhotd/ginhotd/daemon/watch"
@@ -381,6 +382,7 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 		listen: func(addr string, _ proxy.Options) (Router, string, error) {
 			return h.router, "127.0.0.1:8080", nil
 		},
+		guard: func(func(string, ...any)) (*guard.Guard, error) { return nil, nil },
 	})
 	return h
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/build"
+	"github.com/ginhotd/ginhotd/daemon/guard"
 	"github.com/ginhotd/ginhotd/daemon/proxy"
 	"github.com/ginhotd/ginhotd/daemon/run"
 	"github.com/ginhotd/ginhotd/daemon/watch"
@@ -95,6 +96,9 @@ type deps struct {
 	runner  Runner
 	// listen claims addr for a proxy and returns it with the address it got.
 	listen func(addr string, opts proxy.Options) (Router, string, error)
+	// guard starts the watchdog that kills every process group the
+	// session registers if the daemon dies (nil: none).
+	guard func(logf func(string, ...any)) (*guard.Guard, error)
 }
 
 // realDeps are the production leaves.
@@ -117,6 +121,7 @@ func realDeps() deps {
 		builder: goBuilder{},
 		runner:  procRunner{},
 		listen:  listenProxy,
+		guard:   guard.Start,
 	}
 }
 

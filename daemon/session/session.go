@@ -13,6 +13,7 @@ import (
 	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/build"
 	"github.com/ginhotd/ginhotd/daemon/config"
+	"github.com/ginhotd/ginhotd/daemon/guard"
 	"github.com/ginhotd/ginhotd/daemon/proxy"
 	"github.com/ginhotd/ginhotd/daemon/watch"
 )
@@ -43,6 +44,7 @@ type Session struct {
 	targets   []*target
 	cache     *cacheDir
 	logFile   *os.File
+	guard     *guard.Guard // kills builds and apps if the daemon dies; nil if unavailable
 	reloading bool   // a graph reload is running
 	status    Status // the last status emitted
 	diagDirty bool   // diagnostics changed during this turn of the loop
@@ -136,6 +138,10 @@ func (s *Session) settle() {
 // starts the watcher.
 func (s *Session) open() error {
 	var err error
+	warn := func(f string, a ...any) { s.emit(Event{Kind: KindWarn, Message: fmt.Sprintf(f, a...)}) }
+	if s.guard, err = s.deps.guard(warn); err != nil {
+		warn("%v: builds and apps may outlive a killed daemon", err)
+	}
 	if s.cache, err = openCache(s.cfg.Dir); err != nil {
 		return err
 	}
@@ -202,6 +208,8 @@ func (s *Session) buildOptions() build.Options {
 		LDFlags: s.cfg.LDFlags,
 		Strip:   s.cfg.Strip,
 		Env:     s.cfg.BuildEnv,
+		OnStart: s.guard.Add,
+		OnExit:  s.guard.Remove,
 	}
 }
 
@@ -247,6 +255,7 @@ func (s *Session) close() {
 	}
 	s.publishStatus()
 	s.final = s.status
+	_ = s.guard.Close()
 	if s.cache != nil {
 		s.cache.close()
 	}

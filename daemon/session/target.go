@@ -304,6 +304,8 @@ func (s *Session) launch(t *target, next *pending) {
 		Dir:         s.cfg.Dir,
 		StopSignal:  sig,
 		KillTimeout: s.cfg.KillTimeout.D(),
+		OnStart:     s.guard.Add,
+		OnExit:      s.guard.Remove,
 		Output: func(line string, stderr bool) {
 			s.emit(Event{Kind: KindLog, Target: t.t.Name, Line: line, Stderr: stderr})
 		},
