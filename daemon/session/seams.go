@@ -93,6 +93,7 @@ type deps struct {
 	watch   func(opts watch.Options) (Watcher, error)
 	builder Builder
 	runner  Runner
+	steps   StepRunner
 	// listen claims addr for a proxy and returns it with the address it got.
 	listen func(addr string, opts proxy.Options) (Router, string, error)
 }
@@ -116,6 +117,7 @@ func realDeps() deps {
 		},
 		builder: goBuilder{},
 		runner:  procRunner{},
+		steps:   realSteps{},
 		listen:  listenProxy,
 	}
 }

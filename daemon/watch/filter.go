@@ -48,8 +48,11 @@ func (t *tree) ignoredDir(p, root string) bool {
 
 // ignoredFile reports whether the file p below root is excluded by
 // [Options.Exclude] or a .gitignore file. Its directories are known to be
-// visible.
+// visible. A path in [Options.Include] is never ignored.
 func (t *tree) ignoredFile(p, root string) bool {
+	if t.include[p] {
+		return false
+	}
 	return t.excluded(p, root) || t.gitignored(p, root, false)
 }
 

@@ -45,6 +45,9 @@ type Options struct {
 	// IgnoreDirs are absolute directories that are never watched, e.g. the
 	// daemon's own output directory.
 	IgnoreDirs []string
+	// Include are absolute file paths reported even when a .gitignore file
+	// or Exclude hides them, such as the app's .env files.
+	Include []string
 	// Logf receives warnings such as the fallback to polling. It is called
 	// from New and from the watcher's goroutine, must not block, and may
 	// be nil.
@@ -154,6 +157,10 @@ func newTree(opts Options) (*tree, error) {
 	for _, d := range opts.IgnoreDirs {
 		ignoreDirs = append(ignoreDirs, filepath.Clean(d))
 	}
+	include := map[string]bool{}
+	for _, f := range opts.Include {
+		include[filepath.Clean(f)] = true
+	}
 	logf := opts.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -162,6 +169,7 @@ func newTree(opts Options) (*tree, error) {
 		roots:      kept,
 		exclude:    opts.Exclude,
 		ignoreDirs: ignoreDirs,
+		include:    include,
 		debounce:   opts.Debounce,
 		maxWait:    opts.MaxWait,
 		poll:       opts.Poll,
