@@ -129,16 +129,26 @@ func (s *Session) initGenerators() {
 	s.loadEnv()
 }
 
-// envFiles returns the absolute paths of the env files, for the watcher.
-func (s *Session) envFiles() []string {
-	var fs []string
+// globMeta escapes the characters that are special in a doublestar glob.
+var globMeta = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`, "{", `\{`, "}", `\}`)
+
+// watchInclude returns the globs of files the watcher must report even when
+// a .gitignore file hides them: the env files and the steps' outputs
+// (generated code is often ignored by git).
+func (s *Session) watchInclude() []string {
+	var globs []string
 	for _, f := range s.cfg.EnvFiles {
 		if !filepath.IsAbs(f) {
 			f = filepath.Join(s.cfg.Dir, f)
 		}
-		fs = append(fs, filepath.Clean(f))
+		if rel, err := filepath.Rel(s.cfg.Dir, f); err == nil && !strings.HasPrefix(rel, "..") {
+			globs = append(globs, globMeta.Replace(filepath.ToSlash(rel)))
+		}
 	}
-	return fs
+	for _, c := range s.cfg.Generate {
+		globs = append(globs, c.Outputs...)
+	}
+	return globs
 }
 
 // generateFirst starts the run of every step before the first builds and

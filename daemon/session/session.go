@@ -175,7 +175,7 @@ func (s *Session) open() error {
 		Poll:       s.cfg.Poll.D(),
 		Exclude:    s.cfg.Exclude,
 		IgnoreDirs: []string{s.cache.root},
-		Include:    s.envFiles(),
+		Include:    s.watchInclude(),
 		Logf:       func(f string, a ...any) { s.emit(Event{Kind: KindWarn, Message: fmt.Sprintf(f, a...)}) },
 	})
 	if err != nil {

@@ -39,10 +39,10 @@ func (a fileState) same(b fileState) bool {
 // tree is the watcher's state. New fills it by the initial scan; after that
 // only the run goroutine touches it.
 type tree struct {
-	roots      []string        // clean, absolute, none inside another
-	exclude    []string        // validated doublestar patterns
-	ignoreDirs []string        // clean
-	include    map[string]bool // clean file paths reported whatever hides them
+	roots      []string // clean, absolute, none inside another
+	exclude    []string // validated doublestar patterns
+	ignoreDirs []string // clean
+	include    []string // globs of files reported whatever hides them
 	debounce   time.Duration
 	maxWait    time.Duration
 	poll       time.Duration // > 0: polling at this interval

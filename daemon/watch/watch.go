@@ -45,8 +45,10 @@ type Options struct {
 	// IgnoreDirs are absolute directories that are never watched, e.g. the
 	// daemon's own output directory.
 	IgnoreDirs []string
-	// Include are absolute file paths reported even when a .gitignore file
-	// or Exclude hides them, such as the app's .env files.
+	// Include holds doublestar globs, relative to the root and using
+	// forward slashes, for files reported even when a .gitignore file or
+	// Exclude hides them, such as the app's .env files and a generator's
+	// outputs. A directory that is ignored is still not entered.
 	Include []string
 	// Logf receives warnings such as the fallback to polling. It is called
 	// from New and from the watcher's goroutine, must not block, and may
@@ -157,10 +159,6 @@ func newTree(opts Options) (*tree, error) {
 	for _, d := range opts.IgnoreDirs {
 		ignoreDirs = append(ignoreDirs, filepath.Clean(d))
 	}
-	include := map[string]bool{}
-	for _, f := range opts.Include {
-		include[filepath.Clean(f)] = true
-	}
 	logf := opts.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -169,7 +167,7 @@ func newTree(opts Options) (*tree, error) {
 		roots:      kept,
 		exclude:    opts.Exclude,
 		ignoreDirs: ignoreDirs,
-		include:    include,
+		include:    opts.Include,
 		debounce:   opts.Debounce,
 		maxWait:    opts.MaxWait,
 		poll:       opts.Poll,
