@@ -62,7 +62,7 @@ type step struct {
 	ranFrom  time.Time // the last finished run
 	ranTo    time.Time
 	again    []string // inputs changed while it ran: run once more
-	held     []string // go_generate: changed paths decided on after the run
+	held     []string // changed Go files, decided on after the run
 	diags    []build.Diagnostic
 }
 
@@ -336,6 +336,11 @@ func (s *Session) generateFor(b watch.Batch) (watch.Batch, bool) {
 					continue
 				}
 				add(st, p)
+				if strings.HasSuffix(p, ".go") && !slices.Contains(st.held, p) {
+					// Go code is code too (swag's annotated handlers):
+					// decided on once the step has run.
+					st.held = append(st.held, p)
+				}
 				taken = true
 			}
 		}
