@@ -32,7 +32,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(seed)
 	}
 	dir := filepath.Join(f.TempDir(), "w")
-	kinds := []string{KindCompile, KindLink, KindCgo, KindEmbed, KindOther}
+	kinds := []Kind{KindCompile, KindLink, KindCgo, KindEmbed, KindOther}
 	f.Fuzz(func(t *testing.T, out string) {
 		_, diags := parse(out, dir)
 		for _, d := range diags {

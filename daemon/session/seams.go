@@ -94,6 +94,7 @@ type deps struct {
 	watch   func(opts watch.Options) (Watcher, error)
 	builder Builder
 	runner  Runner
+	steps   StepRunner
 	// listen claims addr for a proxy and returns it with the address it got.
 	listen func(addr string, opts proxy.Options) (Router, string, error)
 	// guard starts the watchdog that kills every process group the
@@ -120,6 +121,7 @@ func realDeps() deps {
 		},
 		builder: goBuilder{},
 		runner:  procRunner{},
+		steps:   realSteps{},
 		listen:  listenProxy,
 		guard:   guard.Start,
 	}

@@ -45,9 +45,10 @@ type Session struct {
 	cache     *cacheDir
 	logFile   *os.File
 	guard     *guard.Guard // kills builds and apps if the daemon dies; nil if unavailable
-	reloading bool   // a graph reload is running
-	status    Status // the last status emitted
-	diagDirty bool   // diagnostics changed during this turn of the loop
+	reloading bool         // a graph reload is running
+	status    Status       // the last status emitted
+	diagDirty bool         // diagnostics changed during this turn of the loop
+	gen       generators
 	work      sync.WaitGroup
 }
 
@@ -99,8 +100,10 @@ func (s *Session) Run(ctx context.Context) error {
 	if err := s.open(); err != nil {
 		return err
 	}
-	for _, t := range s.targets {
-		s.startBuild(t, CauseStart, "first build")
+	if !s.generateFirst() {
+		for _, t := range s.targets {
+			s.startBuild(t, CauseStart, "first build")
+		}
 	}
 	s.settle()
 	for {
@@ -171,12 +174,14 @@ func (s *Session) open() error {
 			return err
 		}
 	}
+	s.initGenerators()
 	s.watcher, err = s.deps.watch(watch.Options{
 		Roots:      append([]string{s.cfg.Dir}, s.graph.Roots()...),
 		Debounce:   s.cfg.Debounce.D(),
 		Poll:       s.cfg.Poll.D(),
 		Exclude:    s.cfg.Exclude,
 		IgnoreDirs: []string{s.cache.root},
+		Include:    s.watchInclude(),
 		Logf:       func(f string, a ...any) { s.emit(Event{Kind: KindWarn, Message: fmt.Sprintf(f, a...)}) },
 	})
 	if err != nil {
@@ -208,9 +213,20 @@ func (s *Session) buildOptions() build.Options {
 		LDFlags: s.cfg.LDFlags,
 		Strip:   s.cfg.Strip,
 		Env:     s.cfg.BuildEnv,
+		Command: buildCommand(s.cfg.BuildCmd),
+		Bin:     s.cfg.Bin,
 		OnStart: s.guard.Add,
 		OnExit:  s.guard.Remove,
 	}
+}
+
+// buildCommand splits build_cmd into words (validated by config.Load).
+func buildCommand(cmd string) []string {
+	if cmd == "" {
+		return nil
+	}
+	words, _ := config.SplitWords(cmd)
+	return words
 }
 
 // close runs on the loop goroutine after the loop has ended: it stops every
@@ -306,8 +322,16 @@ func (s *Session) emit(e Event) {
 	s.n.Notify(e)
 }
 
-// onBatch decides what a change set needs and acts on it.
+// onBatch runs the generate steps a change set sets off, then decides what
+// the rest of it needs and acts on it.
 func (s *Session) onBatch(b watch.Batch) {
+	if b, ok := s.generateFor(b); ok {
+		s.decide(b)
+	}
+}
+
+// decide asks the graph what a change set needs and acts on it.
+func (s *Session) decide(b watch.Batch) {
 	start := time.Now()
 	res := s.graph.Classify(b.Paths)
 	us := time.Since(start).Microseconds()
