@@ -671,3 +671,34 @@ func BenchmarkClassify(b *testing.B) {
 		g.Classify(paths)
 	}
 }
+
+// TestInputs checks the files a target's build reads: its packages' Go,
+// assembly and embedded files and the module files, not test files,
+// constrained-out files, packages it does not reach, or non-embedded files.
+func TestInputs(t *testing.T) {
+	dir := copyFixture(t, "shop")
+	g := load(t, dir, Options{})
+	byName := map[string]int{}
+	for i, tg := range g.Targets() {
+		byName[tg.Name] = i
+	}
+	var got []string
+	for _, p := range g.Inputs(byName["./cmd/admin"]) {
+		rel, _ := filepath.Rel(dir, p)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	want := []string{
+		"cmd/admin/main.go",
+		"fakegin/gin.go",
+		"fakegin/go.mod",
+		"go.mod",
+		"internal/admin/admin.go",
+		"internal/admin/assets/site.css",
+		"internal/admin/private/_secret.txt",
+		"internal/admin/static/app.js",
+		"internal/admin/static/index.html",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("Inputs(./cmd/admin) (-want +got):\n%s", diff)
+	}
+}
