@@ -18,6 +18,10 @@ import (
 // ErrGoNotFound reports that the go command could not be found or executed.
 var ErrGoNotFound = errors.New("build: go command not found in PATH")
 
+// ErrOverlay reports that the overlay copies could not be written (a full
+// disk, for example). The caller can build from disk instead.
+var ErrOverlay = errors.New("build: cannot write the overlay")
+
 // Options configures one `go build`. The zero value builds with "go" from PATH
 // in the current directory, but OutDir must be set.
 type Options struct {
@@ -29,6 +33,17 @@ type Options struct {
 	LDFlags string   // user ldflags; use this rather than -ldflags in Flags
 	Strip   bool     // add "-s -w" to the ldflags (smaller binaries, faster links)
 	Env     []string // extra environment, appended to os.Environ()
+
+	// Overlay maps absolute source paths to the content the build uses
+	// instead of the file on disk (the editor's unsaved buffers). Each is
+	// written to a temporary copy in a private directory under OutDir and
+	// passed with -overlay; the copies are removed before Run returns.
+	Overlay map[string][]byte
+	// Nice runs the go command, the compiler and the linker at the lowest
+	// CPU priority (nice 19), for builds nobody waits for yet. Unix only;
+	// elsewhere, or when the priority cannot be set, the build runs at
+	// normal priority.
+	Nice bool
 }
 
 // Diagnostic is one problem reported by the go command.
@@ -76,7 +91,8 @@ type Result struct {
 // command needs to be Go 1.24 or newer for -json.
 //
 // The error is non-nil only when ginhotd itself failed: the go command is
-// missing ([ErrGoNotFound]), opts.OutDir cannot be created, or ctx was done
+// missing ([ErrGoNotFound]), opts.OutDir cannot be created, the overlay
+// cannot be written (wraps [ErrOverlay]), or ctx was done
 // (the error wraps ctx.Err()). When ctx is done while the build runs, the go
 // command's whole process group is killed before Run returns.
 func Run(ctx context.Context, opts Options, target string) (Result, error) {
@@ -100,8 +116,21 @@ func Run(ctx context.Context, opts Options, target string) (Result, error) {
 		return res, fmt.Errorf("build %s: %w", target, err)
 	}
 
+	a := args(opts, out, target)
+	var back map[string]string
+	if len(opts.Overlay) > 0 {
+		file, copies, cleanup, err := writeOverlay(opts.OutDir, opts.Overlay)
+		if err != nil {
+			os.Remove(out)
+			return res, fmt.Errorf("build %s: %w", target, err)
+		}
+		defer cleanup()
+		back = copies
+		a = append(a[:1], append([]string{"-overlay", file}, a[1:]...)...)
+	}
+
 	start := time.Now()
-	text, runErr := goBuild(ctx, goBin, dir, args(opts, out, target), opts.Env)
+	text, runErr := goBuild(ctx, goBin, dir, a, opts.Env, opts.Nice)
 	res.Duration = time.Since(start)
 	if ctx.Err() != nil {
 		os.Remove(out)
@@ -114,6 +143,7 @@ func Run(ctx context.Context, opts Options, target string) (Result, error) {
 	}
 
 	res.Output, res.Diags = parse(text, dir)
+	unmapOverlay(&res, back)
 	if runErr == nil {
 		res.OK, res.Binary, res.Diags = true, out, nil
 		return res, nil
@@ -236,7 +266,7 @@ func reserve(outDir, name string) (string, error) {
 
 // goBuild runs the go command in its own process group and returns its
 // combined output, in the order printed.
-func goBuild(ctx context.Context, goBin, dir string, args, env []string) (string, error) {
+func goBuild(ctx context.Context, goBin, dir string, args, env []string, nice bool) (string, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return "", err
@@ -252,6 +282,9 @@ func goBuild(ctx context.Context, goBin, dir string, args, env []string) (string
 	w.Close()
 	if err != nil {
 		return "", err
+	}
+	if nice {
+		lowerPriority(cmd)
 	}
 	var text strings.Builder
 	sc := bufio.NewScanner(r)

@@ -10,6 +10,12 @@
 // for ginhotd's own failures: `go` missing ([ErrGoNotFound]), the context
 // cancelled, the output directory not creatable.
 //
+// For speculative builds from an editor's unsaved buffers, [Options.Overlay]
+// builds with `go build -overlay` and [Options.Nice] runs the build at the
+// lowest CPU priority. [Key] names the content a build read, and a [Store]
+// keeps binaries under those keys, bounded, so a state already built can be
+// served again without a build.
+//
 // The go command runs in its own process group; cancelling the context kills
 // the whole group, so compiler and linker children never outlive a stale build.
 //
