@@ -619,3 +619,40 @@ func BenchmarkClassify(b *testing.B) {
 		g.Classify(paths)
 	}
 }
+
+func TestTargetCgo(t *testing.T) {
+	dir := abs(t, "cgo")
+	targets := []string{"./cmd/pure", "./cmd/local", "./cmd/dep", "./cmd/plugin"}
+	tests := []struct {
+		name string
+		env  []string
+		want map[string]string // target name → Cgo
+	}{
+		{"cgo on", testEnv("GOWORK=off", "CGO_ENABLED=1", "GOFLAGS=-mod=vendor"), map[string]string{
+			"./cmd/pure":   "",
+			"./cmd/local":  "example.com/cgo/internal/native",
+			"./cmd/dep":    "example.com/cdep",
+			"./cmd/plugin": "example.com/cgo/cmd/plugin",
+		}},
+		{"cgo off in the build environment", testEnv("GOWORK=off", "CGO_ENABLED=0", "GOFLAGS=-mod=vendor"), map[string]string{
+			"./cmd/pure":   "",
+			"./cmd/local":  "",
+			"./cmd/dep":    "",
+			// plugin.Open fails at run time without cgo, whatever the
+			// files say.
+			"./cmd/plugin": "example.com/cgo/cmd/plugin",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := load(t, dir, Options{Targets: targets, Env: tt.env})
+			got := map[string]string{}
+			for _, tg := range g.Targets() {
+				got[tg.Name] = tg.Cgo
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Target.Cgo (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
