@@ -635,9 +635,9 @@ func TestTargetCgo(t *testing.T) {
 			"./cmd/plugin": "example.com/cgo/cmd/plugin",
 		}},
 		{"cgo off in the build environment", testEnv("GOWORK=off", "CGO_ENABLED=0", "GOFLAGS=-mod=vendor"), map[string]string{
-			"./cmd/pure":   "",
-			"./cmd/local":  "",
-			"./cmd/dep":    "",
+			"./cmd/pure":  "",
+			"./cmd/local": "",
+			"./cmd/dep":   "",
 			// plugin.Open fails at run time without cgo, whatever the
 			// files say.
 			"./cmd/plugin": "example.com/cgo/cmd/plugin",

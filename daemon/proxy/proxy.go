@@ -94,12 +94,12 @@ func New(opts Options) *Proxy {
 		errorLog = log.New(logWriter(opts.Logf), "", 0)
 	}
 	p.rp = &httputil.ReverseProxy{
+		// FlushInterval is left 0: ReverseProxy still flushes every write
+		// of a response without Content-Length and of text/event-stream
+		// (streams, long polls); -1 for all responses costs a second write
+		// syscall per response, for the headers.
 		Rewrite:        p.rewrite,
 		Transport:      p.transport,
-		// FlushInterval 0: ReverseProxy still flushes every write of a
-		// response without Content-Length and of text/event-stream (streams,
-		// long polls); -1 for all responses costs a second write syscall
-		// per response, for the headers.
 		ErrorLog:       errorLog,
 		ErrorHandler:   p.proxyError,
 		ModifyResponse: p.modifyResponse,
