@@ -315,6 +315,9 @@ func renderTable(res *Results) string {
 	if res.Scale != nil {
 		out += "\n" + renderScale(res.Scale, res.Plan.Idle.String())
 	}
+	if res.Proxy != nil {
+		out += "\n" + renderProxy(res.Proxy)
+	}
 	out += "\n" + legend
 	if len(res.Errors) > 0 {
 		out += "\nErrors: " + strings.Join(res.Errors, "; ") + "\n"

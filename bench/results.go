@@ -19,6 +19,7 @@ type Results struct {
 	Tools     []ToolResult `json:"tools"`
 	Floor     *FloorResult `json:"floor,omitempty"`
 	Scale     *ScaleResult `json:"scale,omitempty"`
+	Proxy     *ProxyResult `json:"proxy,omitempty"`
 	// Leftovers lists processes the final sweep had to end; empty when
 	// every process was ended by its tool's stop.
 	Leftovers []string `json:"leftovers"`
@@ -54,6 +55,7 @@ type Plan struct {
 	Idle          time.Duration `json:"idle_ns"`
 	ScalePackages int           `json:"scale_packages"`
 	ScaleSaves    int           `json:"scale_saves"`
+	ProxyLoad     time.Duration `json:"proxy_load_ns"`
 }
 
 // Sample is one timed save → serve.
