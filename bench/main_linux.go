@@ -54,7 +54,7 @@ func parts() []string {
 	for _, t := range toolSpecs() {
 		names = append(names, t.Slug)
 	}
-	return append(names, "scale", "proxy")
+	return append(names, "scale", "proxy", "cgo")
 }
 
 // plans returns the size of a full or quick run. The quick run leaves out
@@ -78,7 +78,7 @@ func plans(quick bool) Plan {
 		StormFiles: 300, StormReach: 50,
 		Idle:          20 * time.Second,
 		ScalePackages: 2000, ScaleSaves: 10,
-		ProxyLoad: 10 * time.Second,
+		ProxyLoad: 10 * time.Second, CgoReps: 9,
 	}
 }
 
@@ -107,6 +107,9 @@ func realMain(args []string) int {
 		}
 		if plan.has("proxy") && plan.ProxyLoad == 0 {
 			plan.ProxyLoad = plans(false).ProxyLoad
+		}
+		if plan.has("cgo") && plan.CgoReps == 0 {
+			plan.CgoReps = plans(false).CgoReps
 		}
 		if plan.has("scale") && plan.ScalePackages == 0 {
 			full := plans(false)
@@ -189,6 +192,9 @@ func run(ctx context.Context, res *Results, keep bool, out string) (err error) {
 	}
 	if res.Plan.has("proxy") && ctx.Err() == nil {
 		res.Proxy = b.proxy()
+	}
+	if res.Plan.has("cgo") && ctx.Err() == nil {
+		res.Cgo = b.cgo()
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("bench: %w", ctx.Err())

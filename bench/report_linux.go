@@ -318,6 +318,9 @@ func renderTable(res *Results) string {
 	if res.Proxy != nil {
 		out += "\n" + renderProxy(res.Proxy)
 	}
+	if res.Cgo != nil {
+		out += "\n" + renderCgo(res.Cgo)
+	}
 	out += "\n" + legend
 	if len(res.Errors) > 0 {
 		out += "\nErrors: " + strings.Join(res.Errors, "; ") + "\n"

@@ -20,6 +20,7 @@ type Results struct {
 	Floor     *FloorResult `json:"floor,omitempty"`
 	Scale     *ScaleResult `json:"scale,omitempty"`
 	Proxy     *ProxyResult `json:"proxy,omitempty"`
+	Cgo       *CgoResult   `json:"cgo,omitempty"`
 	// Leftovers lists processes the final sweep had to end; empty when
 	// every process was ended by its tool's stop.
 	Leftovers []string `json:"leftovers"`
@@ -56,6 +57,7 @@ type Plan struct {
 	ScalePackages int           `json:"scale_packages"`
 	ScaleSaves    int           `json:"scale_saves"`
 	ProxyLoad     time.Duration `json:"proxy_load_ns"`
+	CgoReps       int           `json:"cgo_reps"`
 }
 
 // Sample is one timed save → serve.
