@@ -656,3 +656,34 @@ func TestTargetCgo(t *testing.T) {
 		})
 	}
 }
+
+func TestFiles(t *testing.T) {
+	dir := abs(t, "shop")
+	g := load(t, dir, Options{})
+	rel := func(files []string) []string {
+		var out []string
+		for _, f := range files {
+			r, err := filepath.Rel(dir, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, filepath.ToSlash(r))
+		}
+		return out
+	}
+	want := map[string][]string{
+		// debug.go is excluded by its build tag; tests are not built.
+		"example.com/shop/cmd/api": {"cmd/api/main.go", "fakegin/gin.go", "internal/handlers/handlers.go", "internal/store/store.go", "internal/store/store.s"},
+		// Embedded files count; notes.txt matches no pattern.
+		"example.com/shop/cmd/admin": {"cmd/admin/main.go", "fakegin/gin.go", "internal/admin/admin.go", "internal/admin/assets/site.css",
+			"internal/admin/private/_secret.txt", "internal/admin/static/app.js", "internal/admin/static/index.html"},
+	}
+	for target, w := range want {
+		if diff := cmp.Diff(w, rel(g.Files(target))); diff != "" {
+			t.Errorf("Files(%s) (-want +got):\n%s", target, diff)
+		}
+	}
+	if g.Files("example.com/shop/cmd/tool") != nil {
+		t.Error("Files of a main that is not a target is not nil")
+	}
+}

@@ -144,3 +144,30 @@ func (g *Graph) rootOf(path string) string {
 func within(path, dir string) bool {
 	return path == dir || strings.HasPrefix(path, dir+string(filepath.Separator))
 }
+
+// Files returns the sorted absolute paths of the local files that the build
+// of target (a [Target.Path]) reads: the .go files in the build of every
+// local package it reaches, their cgo, assembly and .syso files, and the
+// files they embed. With their contents it names what a binary of target
+// was built from (see build.Key). It returns nil for an unknown target.
+// Files of modules from the module cache are left out: go.sum pins them.
+func (g *Graph) Files(target string) []string {
+	i := slices.IndexFunc(g.targets, func(t Target) bool { return t.Path == target })
+	if i < 0 {
+		return nil
+	}
+	reach := g.reach[i]
+	var files []string
+	for f, e := range g.files {
+		if _, ok := reach[e.pkg.path]; ok && e.kind != kindIgnored {
+			files = append(files, f)
+		}
+	}
+	for f, pis := range g.embeds {
+		if slices.ContainsFunc(pis, func(pi *pkgInfo) bool { _, ok := reach[pi.path]; return ok }) {
+			files = append(files, f)
+		}
+	}
+	slices.Sort(files)
+	return slices.Compact(files)
+}
