@@ -672,33 +672,74 @@ func BenchmarkClassify(b *testing.B) {
 	}
 }
 
+func TestTargetCgo(t *testing.T) {
+	dir := abs(t, "cgo")
+	targets := []string{"./cmd/pure", "./cmd/local", "./cmd/dep", "./cmd/plugin"}
+	tests := []struct {
+		name string
+		env  []string
+		want map[string]string // target name → Cgo
+	}{
+		{"cgo on", testEnv("GOWORK=off", "CGO_ENABLED=1", "GOFLAGS=-mod=vendor"), map[string]string{
+			"./cmd/pure":   "",
+			"./cmd/local":  "example.com/cgo/internal/native",
+			"./cmd/dep":    "example.com/cdep",
+			"./cmd/plugin": "example.com/cgo/cmd/plugin",
+		}},
+		{"cgo off in the build environment", testEnv("GOWORK=off", "CGO_ENABLED=0", "GOFLAGS=-mod=vendor"), map[string]string{
+			"./cmd/pure":  "",
+			"./cmd/local": "",
+			"./cmd/dep":   "",
+			// plugin.Open fails at run time without cgo, whatever the
+			// files say.
+			"./cmd/plugin": "example.com/cgo/cmd/plugin",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := load(t, dir, Options{Targets: targets, Env: tt.env})
+			got := map[string]string{}
+			for _, tg := range g.Targets() {
+				got[tg.Name] = tg.Cgo
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Target.Cgo (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestInputs checks the files a target's build reads: its packages' Go,
 // assembly and embedded files and the module files, not test files,
 // constrained-out files, packages it does not reach, or non-embedded files.
 func TestInputs(t *testing.T) {
-	dir := copyFixture(t, "shop")
+	dir := abs(t, "shop")
 	g := load(t, dir, Options{})
+	rel := func(files []string) []string {
+		var out []string
+		for _, f := range files {
+			r, err := filepath.Rel(dir, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, filepath.ToSlash(r))
+		}
+		return out
+	}
+	want := map[string][]string{
+		// debug.go is excluded by its build tag; tests are not built.
+		"./cmd/api": {"cmd/api/main.go", "fakegin/gin.go", "fakegin/go.mod", "go.mod", "internal/handlers/handlers.go", "internal/store/store.go", "internal/store/store.s"},
+		// Embedded files count; notes.txt matches no pattern.
+		"./cmd/admin": {"cmd/admin/main.go", "fakegin/gin.go", "fakegin/go.mod", "go.mod", "internal/admin/admin.go", "internal/admin/assets/site.css",
+			"internal/admin/private/_secret.txt", "internal/admin/static/app.js", "internal/admin/static/index.html"},
+	}
 	byName := map[string]int{}
 	for i, tg := range g.Targets() {
 		byName[tg.Name] = i
 	}
-	var got []string
-	for _, p := range g.Inputs(byName["./cmd/admin"]) {
-		rel, _ := filepath.Rel(dir, p)
-		got = append(got, filepath.ToSlash(rel))
-	}
-	want := []string{
-		"cmd/admin/main.go",
-		"fakegin/gin.go",
-		"fakegin/go.mod",
-		"go.mod",
-		"internal/admin/admin.go",
-		"internal/admin/assets/site.css",
-		"internal/admin/private/_secret.txt",
-		"internal/admin/static/app.js",
-		"internal/admin/static/index.html",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("Inputs(./cmd/admin) (-want +got):\n%s", diff)
+	for target, w := range want {
+		if diff := cmp.Diff(w, rel(g.Inputs(byName[target]))); diff != "" {
+			t.Errorf("Inputs(%s) (-want +got):\n%s", target, diff)
+		}
 	}
 }

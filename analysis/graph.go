@@ -28,6 +28,7 @@ type Graph struct {
 	byDir   map[string]*pkgInfo // local packages by directory
 	files   map[string]fileEntry
 	embeds  map[string][]*pkgInfo // embedded file → packages embedding it
+	cgo     map[string]bool       // non-standard packages that use cgo
 }
 
 // Target is a main package that ginhotd builds and runs.
@@ -39,6 +40,14 @@ type Target struct {
 	// Name is the directory relative to the workspace root ("./cmd/api"),
 	// or the import path if the package lies outside it.
 	Name string
+	// Cgo is the import path of a package in the target's graph that uses
+	// cgo (imports "C", or runtime/cgo or plugin), the first in sorted
+	// order; "" when none does, so the target links with CGO_ENABLED=0.
+	// Standard library packages do not count: they have pure-Go fallbacks
+	// (the DNS resolver in net, os/user). Files excluded by the build
+	// environment (CGO_ENABLED=0 already, no C compiler) do not count
+	// either.
+	Cgo string
 }
 
 // pkgInfo is what the graph keeps of a local package.

@@ -115,6 +115,7 @@ func Load(ctx context.Context, opts Options) (*Graph, error) {
 		files:   map[string]fileEntry{},
 		embeds:  map[string][]*pkgInfo{},
 		imports: map[string][]string{},
+		cgo:     map[string]bool{},
 	}
 	g.index(roots, uses)
 	if err := g.pickTargets(opts.Targets); err != nil {
@@ -251,6 +252,9 @@ func (g *Graph) index(roots []*packages.Package, uses []string) {
 			g.mains = append(g.mains, p.PkgPath)
 		}
 		modDir := localModuleDir(p.Module)
+		if p.Module != nil && (p.Imports["runtime/cgo"] != nil || p.Imports["plugin"] != nil || modDir == "" && usesCgo(p)) {
+			g.cgo[p.PkgPath] = true
+		}
 		if modDir == "" || p.Dir == "" {
 			if p.Dir == "" && len(p.Errors) > 0 {
 				missing = append(missing, p)
@@ -270,6 +274,7 @@ func (g *Graph) index(roots []*packages.Package, uses []string) {
 			if strings.Contains(sig.imports, `"C"`) {
 				// go list included a cgo file, so cgo is on for this build.
 				g.bctx.CgoEnabled = true
+				g.cgo[p.PkgPath] = true
 			}
 			g.files[f] = fileEntry{pkg: pi, kind: kindGo, sig: sig}
 		}
@@ -299,6 +304,27 @@ func (g *Graph) index(roots []*packages.Package, uses []string) {
 	}
 	slices.Sort(g.roots)
 	slices.Sort(g.mains)
+}
+
+// usesCgo reports whether one of the files of p, a package from the module
+// cache, imports "C". Only files that mention "C" at all are parsed.
+func usesCgo(p *packages.Package) bool {
+	for _, f := range p.GoFiles {
+		src, err := os.ReadFile(f)
+		if err != nil || !bytes.Contains(src, []byte(`"C"`)) {
+			continue
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, src, parser.ImportsOnly)
+		if err != nil {
+			continue
+		}
+		for _, imp := range af.Imports {
+			if imp.Path.Value == `"C"` {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // localModuleDir returns the directory of m if it is edited locally: a
@@ -390,8 +416,18 @@ func (g *Graph) pickTargets(explicit []string) error {
 	if len(explicit) == 0 {
 		slices.SortFunc(g.targets, func(a, b Target) int { return strings.Compare(a.Name, b.Name) })
 	}
-	for _, t := range g.targets {
-		g.reach = append(g.reach, g.bfs(t.Path))
+	for i, t := range g.targets {
+		reach := g.bfs(t.Path)
+		g.reach = append(g.reach, reach)
+		var cgo []string
+		for pkg := range reach {
+			if g.cgo[pkg] {
+				cgo = append(cgo, pkg)
+			}
+		}
+		if len(cgo) > 0 {
+			g.targets[i].Cgo = slices.Min(cgo)
+		}
 	}
 	return nil
 }

@@ -8,7 +8,10 @@
 // The full run (about 10 minutes on 2 cores) writes DIR/latest.json,
 // DIR/table.md, DIR/chart.svg and ginhotd's event logs (DIR/events-*.jsonl)
 // to bench/results by default; --quick (under 3 minutes) leaves out the
-// scale scenario and the --no-proxy column and repeats less.
+// scale scenario and the --no-proxy column and repeats less. The proxy part
+// (bombardier against the app directly, behind a bare httputil.ReverseProxy
+// and behind ginhotd) and the cgo part (link time with CGO_ENABLED=1 and 0)
+// run in the full run and alone with --only proxy,cgo.
 //
 // It owns the bench/ directory and its committed results. It drives the
 // ginhotd binary as a user does, through its JSON event log, and never

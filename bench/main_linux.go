@@ -54,7 +54,7 @@ func parts() []string {
 	for _, t := range toolSpecs() {
 		names = append(names, t.Slug)
 	}
-	return append(names, "scale")
+	return append(names, "scale", "proxy", "cgo")
 }
 
 // plans returns the size of a full or quick run. The quick run leaves out
@@ -78,6 +78,7 @@ func plans(quick bool) Plan {
 		StormFiles: 300, StormReach: 50,
 		Idle:          20 * time.Second,
 		ScalePackages: 2000, ScaleSaves: 10,
+		ProxyLoad: 10 * time.Second, CgoReps: 9,
 	}
 }
 
@@ -103,6 +104,12 @@ func realMain(args []string) int {
 				fmt.Fprintf(os.Stderr, "bench: unknown part %q (parts: %s)\n", p, strings.Join(parts(), ","))
 				return 2
 			}
+		}
+		if plan.has("proxy") && plan.ProxyLoad == 0 {
+			plan.ProxyLoad = plans(false).ProxyLoad
+		}
+		if plan.has("cgo") && plan.CgoReps == 0 {
+			plan.CgoReps = plans(false).CgoReps
 		}
 		if plan.has("scale") && plan.ScalePackages == 0 {
 			full := plans(false)
@@ -183,6 +190,12 @@ func run(ctx context.Context, res *Results, keep bool, out string) (err error) {
 	if res.Plan.has("scale") && ctx.Err() == nil {
 		res.Scale = b.scale()
 	}
+	if res.Plan.has("proxy") && ctx.Err() == nil {
+		res.Proxy = b.proxy()
+	}
+	if res.Plan.has("cgo") && ctx.Err() == nil {
+		res.Cgo = b.cgo()
+	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("bench: %w", ctx.Err())
 	}
@@ -222,6 +235,9 @@ func (b *bench) setup(res *Results) error {
 	logf("building ginhotd")
 	if out, err := b.goCmd(b.repo, "build", "-o", b.ginhotd, "./cmd/ginhotd").CombinedOutput(); err != nil {
 		return fmt.Errorf("bench: building ginhotd: %w\n%s", err, out)
+	}
+	if !slices.ContainsFunc(toolSpecs(), func(s toolSpec) bool { return s.Air && b.plan.has(s.Slug) }) && !b.plan.has("scale") {
+		return nil
 	}
 	logf("installing %s", airModule)
 	gobin := filepath.Join(b.work, "gobin")

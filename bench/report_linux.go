@@ -315,6 +315,12 @@ func renderTable(res *Results) string {
 	if res.Scale != nil {
 		out += "\n" + renderScale(res.Scale, res.Plan.Idle.String())
 	}
+	if res.Proxy != nil {
+		out += "\n" + renderProxy(res.Proxy)
+	}
+	if res.Cgo != nil {
+		out += "\n" + renderCgo(res.Cgo)
+	}
 	out += "\n" + legend
 	if len(res.Errors) > 0 {
 		out += "\nErrors: " + strings.Join(res.Errors, "; ") + "\n"

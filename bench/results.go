@@ -19,6 +19,8 @@ type Results struct {
 	Tools     []ToolResult `json:"tools"`
 	Floor     *FloorResult `json:"floor,omitempty"`
 	Scale     *ScaleResult `json:"scale,omitempty"`
+	Proxy     *ProxyResult `json:"proxy,omitempty"`
+	Cgo       *CgoResult   `json:"cgo,omitempty"`
 	// Leftovers lists processes the final sweep had to end; empty when
 	// every process was ended by its tool's stop.
 	Leftovers []string `json:"leftovers"`
@@ -54,6 +56,8 @@ type Plan struct {
 	Idle          time.Duration `json:"idle_ns"`
 	ScalePackages int           `json:"scale_packages"`
 	ScaleSaves    int           `json:"scale_saves"`
+	ProxyLoad     time.Duration `json:"proxy_load_ns"`
+	CgoReps       int           `json:"cgo_reps"`
 }
 
 // Sample is one timed save → serve.

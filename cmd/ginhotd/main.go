@@ -199,6 +199,7 @@ func runCmd(ctx context.Context, f *flags, dir string, stdin *os.File, stdout, s
 		Root:   cfg.Dir,
 		Prefix: true,
 	})
+	defer p.Flush()
 	s := session.New(cfg, p)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

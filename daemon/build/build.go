@@ -19,6 +19,10 @@ import (
 // ErrGoNotFound reports that the go command could not be found or executed.
 var ErrGoNotFound = errors.New("build: go command not found in PATH")
 
+// ErrOverlay reports that the overlay copies could not be written (a full
+// disk, for example). The caller can build from disk instead.
+var ErrOverlay = errors.New("build: cannot write the overlay")
+
 // Options configures one `go build`. The zero value builds with "go" from PATH
 // in the current directory, but OutDir must be set.
 type Options struct {
@@ -53,6 +57,17 @@ type Options struct {
 	// Bin is the binary Command writes, relative to Dir. Run copies it to a
 	// fresh path under OutDir, so Command may overwrite it while a copy runs.
 	Bin string
+
+	// Overlay maps absolute source paths to the content the build uses
+	// instead of the file on disk (the editor's unsaved buffers). Each is
+	// written to a temporary copy in a private directory under OutDir and
+	// passed with -overlay; the copies are removed before Run returns.
+	Overlay map[string][]byte
+	// Nice runs the go command, the compiler and the linker at the lowest
+	// CPU priority (nice 19), for builds nobody waits for yet. Unix only;
+	// elsewhere, or when the priority cannot be set, the build runs at
+	// normal priority.
+	Nice bool
 }
 
 // Diagnostic is one problem reported by the go command.
@@ -111,7 +126,8 @@ type Result struct {
 // of those modules these flags replace a -gcflags of Flags.
 //
 // The error is non-nil only when ginhotd itself failed: the go command is
-// missing ([ErrGoNotFound]), opts.OutDir cannot be created, or ctx was done
+// missing ([ErrGoNotFound]), opts.OutDir cannot be created, the overlay
+// cannot be written (wraps [ErrOverlay]), or ctx was done
 // (the error wraps ctx.Err()). When ctx is done while the build runs, the go
 // command's whole process group is killed before Run returns.
 func Run(ctx context.Context, opts Options, target string) (Result, error) {
@@ -138,8 +154,21 @@ func Run(ctx context.Context, opts Options, target string) (Result, error) {
 		return res, fmt.Errorf("build %s: %w", target, err)
 	}
 
+	a := args(opts, out, target)
+	var back map[string]string
+	if len(opts.Overlay) > 0 {
+		file, copies, cleanup, err := writeOverlay(opts.OutDir, opts.Overlay)
+		if err != nil {
+			os.Remove(out)
+			return res, fmt.Errorf("build %s: %w", target, err)
+		}
+		defer cleanup()
+		back = copies
+		a = append(a[:1], append([]string{"-overlay", file}, a[1:]...)...)
+	}
+
 	start := time.Now()
-	text, runErr := runGroup(ctx, goBin, dir, args(opts, out, target), group{opts.Env, opts.OnStart, opts.OnExit})
+	text, runErr := runGroup(ctx, goBin, dir, a, group{opts.Env, opts.Nice, opts.OnStart, opts.OnExit})
 	res.Duration = time.Since(start)
 	if ctx.Err() != nil {
 		os.Remove(out)
@@ -152,6 +181,7 @@ func Run(ctx context.Context, opts Options, target string) (Result, error) {
 	}
 
 	res.Output, res.Diags = parse(text, dir)
+	unmapOverlay(&res, back)
 	if runErr == nil {
 		res.OK, res.Binary, res.Diags = true, out, nil
 		return res, nil
@@ -188,7 +218,7 @@ func runCommand(ctx context.Context, opts Options, target string) (Result, error
 		return res, fmt.Errorf("build_cmd %s: %w", name, err)
 	}
 	start := time.Now()
-	text, runErr := runGroup(ctx, bin, dir, opts.Command[1:], group{opts.Env, opts.OnStart, opts.OnExit})
+	text, runErr := runGroup(ctx, bin, dir, opts.Command[1:], group{opts.Env, false, opts.OnStart, opts.OnExit})
 	res.Duration = time.Since(start)
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("build_cmd %s: %w", name, ctx.Err())
@@ -375,10 +405,12 @@ func reserve(outDir, name string) (string, error) {
 	return filepath.Abs(f.Name())
 }
 
-// group is how [runGroup] runs a command: its extra environment and the
-// hooks told about its process group (see [Options.OnStart]).
+// group is how [runGroup] runs a command: its extra environment, its
+// priority ([Options.Nice]) and the hooks told about its process group (see
+// [Options.OnStart]).
 type group struct {
 	env             []string
+	nice            bool
 	onStart, onExit func(pgid int)
 }
 
@@ -402,6 +434,9 @@ func runGroup(ctx context.Context, bin, dir string, args []string, opts group) (
 		return "", err
 	}
 	pgid := cmd.Process.Pid
+	if opts.nice {
+		lowerPriority(cmd)
+	}
 	if opts.onStart != nil {
 		opts.onStart(pgid)
 	}

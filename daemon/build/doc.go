@@ -16,6 +16,12 @@
 // which generator to run instead of go's "go get" advice, and the hint is
 // appended to the output as a "ginhotd: ..." line.
 //
+// For speculative builds from an editor's unsaved buffers, [Options.Overlay]
+// builds with `go build -overlay` and [Options.Nice] runs the build at the
+// lowest CPU priority. [Key] names the content a build read, and a [Store]
+// keeps binaries under those keys, bounded, so a state already built can be
+// served again without a build.
+//
 // The go command runs in its own process group; cancelling the context kills
 // the whole group, so compiler and linker children never outlive a stale build.
 // [Options.OnStart] and [Options.OnExit] report the group, so that a watchdog

@@ -130,3 +130,40 @@ func alive(t *testing.T, pgid int) []proc {
 	}
 	return ps
 }
+
+// TestRunNice builds with a fake go command that reports its own nice
+// value and its child's into the binary: both must be 19.
+func TestRunNice(t *testing.T) {
+	fake := filepath.Join(t.TempDir(), "go")
+	script := `#!/bin/sh
+while [ "$1" != "-o" ]; do shift; done
+out=$2
+i=0
+# The priority is set just after the start: wait for it, boundedly.
+while [ "$(cut -d' ' -f19 /proc/$$/stat)" != "$WANT_NICE" ] && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.01; done
+echo "$(cut -d' ' -f19 /proc/$$/stat) $(sh -c 'cut -d" " -f19 /proc/$$/stat')" > "$out"
+`
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stat, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))[16] // field 19
+	for _, nice := range []bool{true, false} {
+		want := own
+		if nice {
+			want = "19"
+		}
+		res, err := Run(t.Context(), Options{Go: fake, Dir: t.TempDir(), OutDir: t.TempDir(), Nice: nice, Env: []string{"WANT_NICE=" + want}}, ".")
+		if err != nil || !res.OK {
+			t.Fatalf("Nice=%v: %v %q", nice, err, res.Output)
+		}
+		got, _ := os.ReadFile(res.Binary)
+		want = want + " " + want + "\n"
+		if string(got) != want {
+			t.Errorf("Nice=%v: go and its child ran at nice %q, want %q", nice, got, want)
+		}
+	}
+}

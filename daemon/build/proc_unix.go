@@ -15,3 +15,10 @@ func setGroup(cmd *exec.Cmd) {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
+
+// lowerPriority sets nice 19 on cmd's process group: every thread of the go
+// command now, and so every compiler and linker it starts later. It is best
+// effort: a failure leaves the build at normal priority.
+func lowerPriority(cmd *exec.Cmd) {
+	_ = syscall.Setpriority(syscall.PRIO_PGRP, cmd.Process.Pid, 19)
+}

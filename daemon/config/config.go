@@ -37,6 +37,7 @@ type Config struct {
 	Tags       []string `toml:"tags"`
 	LDFlags    string   `toml:"ldflags"`
 	Strip      bool     `toml:"strip"`
+	Cgo        bool     `toml:"cgo"` // keep cgo on even when no package in a target's graph uses it
 	BuildEnv   []string `toml:"build_env"`
 
 	Args         []string `toml:"args"`

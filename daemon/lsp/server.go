@@ -60,6 +60,7 @@ type server struct {
 	opts Options
 	conn jsonrpc2.Conn
 	out  *outbox
+	docs *documents // the editor's open buffers
 
 	// base is the parent context of every session; cancelled by stop.
 	base context.Context
@@ -98,7 +99,7 @@ func serve(ctx context.Context, conn io.ReadWriteCloser, opts Options, trusted b
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s := &server{opts: opts, base: ctx, trusted: trusted, exited: make(chan struct{})}
+	s := &server{opts: opts, base: ctx, trusted: trusted, exited: make(chan struct{}), docs: newDocuments()}
 	s.conn = jsonrpc2.NewConn(newStream(conn, opts.Logf))
 	s.out = newOutbox(s.conn, opts.Logf)
 	go s.out.run()
@@ -197,8 +198,12 @@ func (s *server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 			res, err := s.executeCommand(req.Params())
 			_ = s.reply(ctx, reply, res, err)
 		})
-	case "textDocument/didOpen", "textDocument/didClose":
-		// Accepted so that clients send didSave; buffers are not tracked.
+	case "textDocument/didOpen":
+		s.didOpen(req.Params())
+	case "textDocument/didChange":
+		s.didChange(req.Params())
+	case "textDocument/didClose":
+		s.didClose(req.Params())
 	default:
 		if isCall {
 			return s.reply(ctx, reply, nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf("method not found: %s", method)))
@@ -271,7 +276,7 @@ func (s *server) initialize(raw json.RawMessage) (*protocol.InitializeResult, er
 		Capabilities: protocol.ServerCapabilities{
 			TextDocumentSync: textDocumentSync{
 				OpenClose: true,
-				Change:    protocol.TextDocumentSyncKindNone,
+				Change:    protocol.TextDocumentSyncKindIncremental,
 				Save:      &protocol.SaveOptions{IncludeText: false},
 			},
 			ExecuteCommandProvider: &protocol.ExecuteCommandOptions{Commands: commandNames()},
@@ -401,6 +406,7 @@ func (s *server) didSave(raw json.RawMessage) {
 		return
 	}
 	if sess, path := s.route(string(p.TextDocument.URI)); sess != nil {
+		s.bufferSaved(sess, path)
 		sess.Changed(session.CauseDidSave, path)
 	}
 }

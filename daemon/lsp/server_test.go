@@ -55,8 +55,8 @@ func TestLifecycle(t *testing.T) {
 	}
 	c.mustCall("initialize", emptyInit(), &res)
 	caps := res.Capabilities
-	if s := caps.TextDocumentSync; s.OpenClose == nil || !*s.OpenClose || s.Change == nil || *s.Change != 0 || string(s.Save) != `{}` {
-		t.Errorf("textDocumentSync = %+v (save %s), want openClose true, change 0, save {}", s, s.Save)
+	if s := caps.TextDocumentSync; s.OpenClose == nil || !*s.OpenClose || s.Change == nil || *s.Change != 2 || string(s.Save) != `{}` {
+		t.Errorf("textDocumentSync = %+v (save %s), want openClose true, change 2 (incremental), save {}", s, s.Save)
 	}
 	want := []string{"ginhot.restart", "ginhot.rebuild", "ginhot.stop", "ginhot.start", "ginhot.status", "ginhot.explain"}
 	if !slices.Equal(caps.ExecuteCommandProvider.Commands, want) {

@@ -158,7 +158,11 @@ func isInjectable(resp *http.Response) bool {
 	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		return false
 	}
-	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	ct := resp.Header.Get("Content-Type")
+	if len(ct) < len("text/html") || !strings.EqualFold(ct[:len("text/html")], "text/html") {
+		return false // cheaply, without parsing: most responses are not HTML
+	}
+	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && mt == "text/html"
 }
 

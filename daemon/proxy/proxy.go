@@ -94,9 +94,12 @@ func New(opts Options) *Proxy {
 		errorLog = log.New(logWriter(opts.Logf), "", 0)
 	}
 	p.rp = &httputil.ReverseProxy{
+		// FlushInterval is left 0: ReverseProxy still flushes every write
+		// of a response without Content-Length and of text/event-stream
+		// (streams, long polls); -1 for all responses costs a second write
+		// syscall per response, for the headers.
 		Rewrite:        p.rewrite,
 		Transport:      p.transport,
-		FlushInterval:  -1,
 		ErrorLog:       errorLog,
 		ErrorHandler:   p.proxyError,
 		ModifyResponse: p.modifyResponse,
@@ -202,13 +205,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	expired := time.NewTimer(p.opts.HoldTimeout)
-	defer expired.Stop()
+	deadline := time.Now().Add(p.opts.HoldTimeout)
 	var failed *Backend
 	var dialErr error
 	resets := 0
 	for {
-		b, reason := p.acquire(r.Context(), expired.C, failed, dialErr)
+		b, reason := p.acquire(r.Context(), deadline, failed, dialErr)
 		if b == nil {
 			p.unavailable(w, r, reason)
 			return
@@ -230,9 +232,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // acquire returns a ready backend with the request counted in flight on it,
 // waiting for one if needed. A backend whose dial just failed (failed) is only
 // tried again after a Switch or after retryBackoff. If no backend is ready
-// before expired fires or ctx is done, acquire returns nil and the reason.
-func (p *Proxy) acquire(ctx context.Context, expired <-chan time.Time, failed *Backend, dialErr error) (*Backend, string) {
-	var backoff <-chan time.Time
+// before deadline or ctx is done, acquire returns nil and the reason. The
+// timers are only made when it has to wait: most requests do not.
+func (p *Proxy) acquire(ctx context.Context, deadline time.Time, failed *Backend, dialErr error) (*Backend, string) {
+	var expired, backoff <-chan time.Time
 	if failed != nil {
 		t := time.NewTimer(retryBackoff)
 		defer t.Stop()
@@ -268,6 +271,9 @@ func (p *Proxy) acquire(ctx context.Context, expired <-chan time.Time, failed *B
 		if !waiting {
 			waiting = true
 			p.waiting.Add(1)
+			t := time.NewTimer(time.Until(deadline))
+			defer t.Stop()
+			expired = t.C
 		}
 		select {
 		case <-changed:

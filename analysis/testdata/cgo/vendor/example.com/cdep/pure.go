@@ -1,0 +1,4 @@
+package cdep
+
+// Name is not cgo.
+const Name = "cdep"
