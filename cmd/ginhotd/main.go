@@ -91,6 +91,7 @@ func newFlags(stderr io.Writer) *flags {
 	fs.Bool("socket-activation", false, "pass the listening socket to the app as fd 3 (LISTEN_FDS)")
 	fs.Bool("live-reload", d.LiveReload, "refresh browsers after each swap (proxy mode)")
 	fs.Bool("strip", d.Strip, "link dev builds with -s -w (set false for debuggers)")
+	fs.String("speculate", d.Speculate, `build an editor's unsaved buffers after this quiet window, ahead of the save ("off" to disable)`)
 	fs.Duration("kill-timeout", d.KillTimeout.D(), "how long a stopping app may take before SIGKILL")
 	fs.Duration("start-timeout", d.StartTimeout.D(), "how long a new version may take to listen")
 	fs.String("stop-signal", d.StopSignal, "signal that asks the app to stop")

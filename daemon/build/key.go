@@ -38,7 +38,8 @@ func HashFile(path string) (Digest, error) {
 // exactly when their settings, target and file contents are equal, so a
 // binary stored under it (see [Store]) can stand in for the build.
 //
-// It covers Dir, Go, Flags, Tags, LDFlags, Strip and Env. It leaves out
+// It covers Dir, Go, Flags, Tags, LDFlags, Strip, Env, Debug, Modules,
+// Command and Bin. It leaves out
 // OutDir and Nice, which do not change the binary, and Overlay, whose
 // content the caller passes in files. The files are the caller's choice:
 // every source file the target's packages read, or, within one session
@@ -67,6 +68,10 @@ func Key(opts Options, target string, files map[string]Digest) string {
 	field(opts.LDFlags)
 	field(strconv.FormatBool(opts.Strip))
 	list("env", opts.Env)
+	field(strconv.FormatBool(opts.Debug))
+	list("modules", opts.Modules)
+	list("command", opts.Command)
+	field(opts.Bin)
 	paths := make([]string, 0, len(files))
 	for p := range files {
 		paths = append(paths, p)

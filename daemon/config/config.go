@@ -38,7 +38,11 @@ type Config struct {
 	LDFlags    string   `toml:"ldflags"`
 	Strip      bool     `toml:"strip"`
 	Cgo        bool     `toml:"cgo"` // keep cgo on even when no package in a target's graph uses it
-	BuildEnv   []string `toml:"build_env"`
+	// Speculate is the quiet window after the last keystroke in an
+	// editor (LSP didChange) after which unsaved buffers are built ahead
+	// of the save: a duration, or "off".
+	Speculate string   `toml:"speculate"`
+	BuildEnv  []string `toml:"build_env"`
 
 	Args         []string `toml:"args"`
 	Env          []string `toml:"env"`
@@ -104,6 +108,7 @@ func Default() Config {
 		Strip:        true,
 		Restart:      []string{"**/*.tmpl", "**/*.gohtml", "**/*.html"},
 		StopSignal:   "SIGTERM",
+		Speculate:    "300ms",
 		KillTimeout:  Duration(5 * time.Second),
 		StartTimeout: Duration(15 * time.Second),
 		HoldTimeout:  Duration(30 * time.Second),
@@ -192,6 +197,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: log_format must be \"text\" or \"json\", not %q", c.LogFormat)
 	}
 	if _, err := c.Signal(); err != nil {
+		return err
+	}
+	if _, err := c.SpeculateDelay(); err != nil {
 		return err
 	}
 	for i, g := range c.Generate {
@@ -289,6 +297,22 @@ func (d Duration) MarshalText() ([]byte, error) {
 		return fmt.Appendf(nil, "%ds", v/time.Second), nil
 	}
 	return []byte(v.String()), nil
+}
+
+// SpeculateDelay returns the quiet window of speculative builds, 0 when
+// they are off.
+func (c Config) SpeculateDelay() (time.Duration, error) {
+	if c.Speculate == "off" {
+		return 0, nil
+	}
+	d, err := parseDuration(c.Speculate)
+	if err == nil && d == 0 {
+		err = errors.New(`0 is not a quiet window; write "off" to turn speculative builds off`)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("config: speculate: %w (or \"off\")", err)
+	}
+	return d, nil
 }
 
 // D returns d as a time.Duration.

@@ -283,3 +283,29 @@ func mkdir(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
+
+func TestSpeculate(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+		err   string
+	}{
+		{"300ms", 300 * time.Millisecond, ""},
+		{"off", 0, ""},
+		{"0s", 0, `write "off"`},
+		{"soon", 0, `speculate: want a duration string`},
+	} {
+		c := Default()
+		c.Speculate = tc.value
+		got, err := c.SpeculateDelay()
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("speculate = %q: err = %v, want it to contain %q", tc.value, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("speculate = %q: got %v, %v; want %v", tc.value, got, err, tc.want)
+		}
+	}
+}
