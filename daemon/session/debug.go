@@ -18,8 +18,8 @@ import (
 // The hooks elsewhere: Run calls initDebug; buildOptions goes through
 // debugBuild; do asks binFits before it restarts the last good binary;
 // launch asks launchDebug; started gets the readiness context from
-// readyContext; handle sends drained to retireWhenFree and dispatches the
-// messages below; publishStatus calls debugStatus.
+// readyContext; drain waits untilFree; handle dispatches the messages
+// below; publishStatus calls debugStatus.
 
 // debugPoll is how often the session asks Delve whether a version is
 // halted: an old version a client holds, a new one waiting for a client.
@@ -43,17 +43,10 @@ type (
 		v       *version
 		waiting bool
 	}
-	// debugFree: an old version is no longer halted under a client (or
-	// has exited): it can be retired.
-	debugFree struct {
-		t *target
-		v *version
-	}
 )
 
 func (launched) isMessage()     {}
 func (debugWaiting) isMessage() {}
-func (debugFree) isMessage()    {}
 
 // errDebugSocket is why debug mode stays off with socket activation.
 var errDebugSocket = errors.New("debug mode does not work with socket activation (Delve passes the app no extra files): the app runs without the debugger; drop socket_activation to debug through the proxy")
@@ -266,50 +259,40 @@ func waitingFor(v *version) string {
 	return "waiting for a debugger to attach to " + v.debugAddr
 }
 
-// retireWhenFree retires an old version once no debugger client holds it
-// halted: the user inspecting a request at a breakpoint keeps the version
-// (and the request) until they continue or detach, while the proxy already
-// sends new requests to the new version. A helper goroutine asks Delve
-// every debugPoll and reports debugFree. Stop and shutdown do not wait.
-func (s *Session) retireWhenFree(t *target, v *version) {
-	if v.debugAddr == "" || v.retiring {
-		s.retire(t, v)
-		return
+// untilFree returns a function that blocks until no debugger client holds
+// old halted, for drain to call before it waits for old's requests: the
+// user inspecting a request at a breakpoint keeps the version (and the
+// request, which then finishes normally) until they continue or detach,
+// while the proxy already sends new requests to the new version. It asks
+// Delve every debugPoll and says once that it keeps old. It returns at once
+// for a version without Delve, when old exits (a stop retires it at once),
+// and when the session ends.
+func (s *Session) untilFree(t *target, old *version) func() {
+	if old.debugAddr == "" {
+		return func() {}
 	}
-	p, gen := v.p, t.gen
-	s.spawn(func() {
+	p, gen, name := old.p, t.gen, t.t.Name
+	return func() {
 		said := false
 		for {
 			ctx, cancel := context.WithTimeout(s.ctx, 2*debugPoll)
 			st, err := p.DebugState(ctx)
 			cancel()
 			if err != nil || !st.Busy() {
-				s.send(debugFree{t: t, v: v})
 				return
 			}
 			if !said {
 				said = true
-				s.emit(Event{Kind: KindWarn, Target: t.t.Name, PID: p.AppPID(), Message: fmt.Sprintf(
+				s.emit(Event{Kind: KindWarn, Target: name, PID: p.AppPID(), Message: fmt.Sprintf(
 					"the previous version (pid %d) is halted in the debugger: it stops once you continue or detach; new requests go to generation %d", p.AppPID(), gen)})
 			}
 			select {
 			case <-time.After(debugPoll):
 			case <-p.Exited():
-				s.send(debugFree{t: t, v: v})
 				return
 			case <-s.ctx.Done():
 				return
 			}
-		}
-	})
-}
-
-// onDebugFree retires an old version its debugger client has let go.
-func (s *Session) onDebugFree(m debugFree) {
-	for _, v := range m.t.versions {
-		if v == m.v {
-			s.retire(m.t, m.v)
-			return
 		}
 	}
 }

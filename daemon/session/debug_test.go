@@ -84,7 +84,7 @@ func TestDebugHaltedVersionIsKeptUntilFree(t *testing.T) {
 			t.Fatalf("status = %+v, want generation 2 (pid 2002, debug 127.0.0.1:50002)", st)
 		}
 		old.setDebug(run.DebugState{Clients: 1}) // the user continues
-		after(debugPoll)
+		after(debugPoll + time.Second)           // the next poll, then the drain
 		if !old.wasStopped() {
 			t.Fatal("the old version was not stopped once its client let it run")
 		}

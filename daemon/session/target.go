@@ -157,7 +157,7 @@ func (s *Session) handle(m message) {
 	case exited:
 		s.onExited(m)
 	case drained:
-		s.retireWhenFree(m.t, m.v)
+		s.retire(m.t, m.v)
 	case stopped:
 		s.onStopped(m)
 	case retry:
@@ -170,8 +170,6 @@ func (s *Session) handle(m message) {
 		s.onLaunched(m)
 	case debugWaiting:
 		s.onDebugWaiting(m)
-	case debugFree:
-		s.onDebugFree(m)
 	}
 }
 
@@ -440,10 +438,13 @@ func (s *Session) replaceLastGood(t *target, bin string) {
 	t.lastGood = bin
 }
 
-// drain lets old finish its in-flight requests, then retires it.
+// drain lets old finish its in-flight requests, then retires it. Under
+// a debugger, old is first kept as long as a client holds it halted.
 func (s *Session) drain(t *target, old *version) {
 	b, timeout := old.backend, s.cfg.DrainTimeout.D()
+	free := s.untilFree(t, old)
 	s.spawn(func() {
+		free()
 		ctx, cancel := context.WithTimeout(s.ctx, timeout)
 		_ = b.Drain(ctx)
 		cancel()
