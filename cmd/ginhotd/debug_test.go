@@ -225,6 +225,45 @@ func TestDebugAcrossReloads(t *testing.T) {
 	eventually(t, 20*time.Second, "Delve and app of version 2 gone after shutdown", func() bool { return !alive(ready2.PID) && !alive(dlv2) })
 }
 
+// TestDebugWaitHoldsUntilAttached: with --debug-wait the version starts
+// halted before main and is not timed out while it waits; the status says
+// where to attach; once a client attaches the app runs, becomes ready and
+// stops at the breakpoint.
+func TestDebugWaitHoldsUntilAttached(t *testing.T) {
+	needDlv(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	d := launch(t, copyFixture(t, "app"), "--debug", "--debug-wait", "--start-timeout", "1s")
+	file, line := handlerLine(t, d.dir)
+	st := d.await("a status that waits for a debugger", 120*time.Second, func(e event) bool {
+		return e.Status != nil && len(e.Status.Targets) == 1 && strings.HasPrefix(e.Status.Targets[0].Error, "waiting for a debugger")
+	})
+	addr := st.Status.Targets[0].Debug
+	if want := "waiting for a debugger to attach to " + addr; st.Status.Targets[0].Error != want || addr == "" {
+		t.Fatalf("status target %+v, want %q", st.Status.Targets[0], want)
+	}
+	waited := time.Now()
+	eventually(t, 10*time.Second, "three start timeouts to pass", func() bool {
+		for _, e := range d.since(0) {
+			if e.Event == "crash" || e.Event == "ready" {
+				t.Fatalf("%s while the app waits for a debugger: %+v", e.Event, e)
+			}
+		}
+		return time.Since(waited) > 3*time.Second
+	})
+	m := d.mark()
+	c := debugAttach(t, ctx, addr, file, line)
+	ready := d.awaitAfter(m, "ready once a client attached", 30*time.Second, func(e event) bool { return e.Event == "ready" })
+	if ready.Debug != addr {
+		t.Fatalf("ready debug = %q, want %q", ready.Debug, addr)
+	}
+	d.url = d.await("status with URL", 5*time.Second, func(e event) bool {
+		return e.Status != nil && len(e.Status.Targets) > 0 && e.Status.Targets[0].URL != ""
+	}).Status.Targets[0].URL
+	thread, body := stopAt(t, ctx, c, d.url, file, line)
+	continueTo(t, ctx, c, thread, body, "v1")
+}
+
 // eventually polls cond until it holds or timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

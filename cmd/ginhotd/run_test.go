@@ -64,6 +64,7 @@ type event struct {
 			URL   string `json:"url"`
 			PID   int    `json:"pid"`
 			Debug string `json:"debug"`
+			Error string `json:"error"`
 		} `json:"targets"`
 	} `json:"status"`
 }
