@@ -271,6 +271,26 @@ func TestShopEdits(t *testing.T) {
 			want: outcome{apiRebuild("internal/store/debug.go is now included by build constraints"), true},
 		},
 		{
+			name: "new file with a NUL byte",
+			edit: func(t *testing.T) { write(t, dir, "internal/store/x.go", "package store\n\x00\n") },
+			path: "internal/store/x.go",
+			want: outcome{apiRebuild("internal/store/x.go does not parse"), true},
+		},
+		{
+			name: "new file with garbage before the package clause",
+			edit: func(t *testing.T) { write(t, dir, "internal/store/y.go", "garbage\npackage store\n") },
+			path: "internal/store/y.go",
+			want: outcome{apiRebuild("internal/store/y.go added"), true},
+		},
+		{
+			name: "excluded file gains a NUL byte",
+			edit: func(t *testing.T) {
+				write(t, dir, "internal/store/debug.go", "\x00//go:build debug\n\npackage store\n")
+			},
+			path: "internal/store/debug.go",
+			want: outcome{apiRebuild("internal/store/debug.go does not parse"), true},
+		},
+		{
 			name: "new test file",
 			edit: func(t *testing.T) { write(t, dir, "internal/store/store_test.go", "package store\n") },
 			path: "internal/store/store_test.go",
@@ -652,5 +672,36 @@ func BenchmarkClassify(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		g.Classify(paths)
+	}
+}
+
+// TestInputs checks the files a target's build reads: its packages' Go,
+// assembly and embedded files and the module files, not test files,
+// constrained-out files, packages it does not reach, or non-embedded files.
+func TestInputs(t *testing.T) {
+	dir := copyFixture(t, "shop")
+	g := load(t, dir, Options{})
+	byName := map[string]int{}
+	for i, tg := range g.Targets() {
+		byName[tg.Name] = i
+	}
+	var got []string
+	for _, p := range g.Inputs(byName["./cmd/admin"]) {
+		rel, _ := filepath.Rel(dir, p)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	want := []string{
+		"cmd/admin/main.go",
+		"fakegin/gin.go",
+		"fakegin/go.mod",
+		"go.mod",
+		"internal/admin/admin.go",
+		"internal/admin/assets/site.css",
+		"internal/admin/private/_secret.txt",
+		"internal/admin/static/app.js",
+		"internal/admin/static/index.html",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("Inputs(./cmd/admin) (-want +got):\n%s", diff)
 	}
 }

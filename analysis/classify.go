@@ -250,13 +250,22 @@ func (g *Graph) classifySource(p, rel string, exists bool) verdict {
 		}
 		return g.all(None, pkgDir+" is not imported by any target ("+rel+")", false)
 	}
-	var match bool
+	var match, unreadable bool
 	if exists {
 		var err error
 		match, err = g.bctx.MatchFile(dir, base)
-		exists = err == nil
+		if err != nil {
+			// A file that still exists but whose header the go command
+			// cannot read (a NUL byte, bad encoding) breaks the package's
+			// build: rebuild, so the compiler reports it on this file.
+			_, statErr := os.Stat(p)
+			unreadable = statErr == nil
+			exists = unreadable
+		}
 	}
 	switch {
+	case unreadable:
+		return g.affect([]*pkgInfo{pi}, rel+" does not parse", true)
 	case !exists && active:
 		return g.affect([]*pkgInfo{pi}, rel+" deleted", true)
 	case !exists && known:

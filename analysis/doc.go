@@ -39,6 +39,8 @@
 //	*_test.go                                             none                no
 //	under testdata/ or a directory starting with . or _   none                no
 //	.go, cgo, assembly or .syso file of package P:
+//	  header unreadable (a NUL byte, say), so its build   rebuild targets     yes
+//	    constraints cannot be judged                        reaching P
 //	  excluded by build constraints (and still excluded)  none                no
 //	  changed                                             rebuild targets     if its imports, package
 //	                                                        reaching P          clause or embeds changed

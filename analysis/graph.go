@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"go/build"
+	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -153,4 +155,41 @@ func (g *Graph) rootOf(path string) string {
 // within reports whether path is dir or lies below it.
 func within(path, dir string) bool {
 	return path == dir || strings.HasPrefix(path, dir+string(filepath.Separator))
+}
+
+// Inputs returns the sorted absolute paths of the local files that the
+// build of target i reads: the Go, cgo, assembly and .syso files of the
+// local packages it reaches, the files they embed, and the module files
+// (go.mod, go.sum, go.work) of the workspace. Two builds whose inputs have
+// the same content, with the same settings, make the same binary.
+func (g *Graph) Inputs(i int) []string {
+	reach := g.reach[i]
+	seen := map[string]bool{}
+	for f, e := range g.files {
+		if e.kind != kindIgnored {
+			if _, ok := reach[e.pkg.path]; ok {
+				seen[f] = true
+			}
+		}
+	}
+	for f, pkgs := range g.embeds {
+		for _, pi := range pkgs {
+			if _, ok := reach[pi.path]; ok {
+				seen[f] = true
+			}
+		}
+	}
+	for _, dir := range append([]string{g.dir}, g.roots...) {
+		for _, name := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
+			if p := filepath.Join(dir, name); fileExists(p) {
+				seen[p] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -6,6 +6,7 @@
 //	ginhotd graph [--explain PATH] [DIR]      print the targets, or explain a decision
 //	ginhotd init [--from FILE] [--force] [DIR] write a commented ginhot.toml
 //	ginhotd --stdio [flags]                   serve LSP on stdin/stdout
+//	ginhotd --listen unix:PATH [flags]        serve LSP on a unix socket
 //	ginhotd --listen HOST:PORT [flags]        serve LSP over TCP
 //	ginhotd version
 //
@@ -42,7 +43,8 @@ Usage:
                                           write a commented ginhot.toml for DIR's module,
                                           converting .air.toml (or FILE) when there is one
   ginhotd --stdio [flags]                 serve LSP over stdin/stdout (editors)
-  ginhotd --listen HOST:PORT [flags]      serve LSP over TCP (loopback unless --allow-remote)
+  ginhotd --listen unix:PATH [flags]      serve LSP on a unix socket only you can open (recommended)
+  ginhotd --listen HOST:PORT [flags]      serve LSP over TCP (loopback unless --allow-remote; see README, Trust model)
   ginhotd version
 
 Flags (each is also a ginhot.toml key, with - written as _):
@@ -76,7 +78,7 @@ func newFlags(stderr io.Writer) *flags {
 	fs.StringVar(&f.from, "from", "", "init: the air config to convert (default DIR/.air.toml if present)")
 	fs.BoolVar(&f.force, "force", false, "init: overwrite an existing ginhot.toml")
 	fs.BoolVar(&f.stdio, "stdio", false, "serve LSP on stdin/stdout")
-	fs.StringVar(&f.listen, "listen", "", "serve LSP over TCP on HOST:PORT")
+	fs.StringVar(&f.listen, "listen", "", "serve LSP on unix:PATH (a socket only you can open) or over TCP on HOST:PORT")
 	fs.BoolVar(&f.remote, "allow-remote", false, "let --listen bind a non-loopback address")
 	fs.Func("target", "main package to run, import path or ./dir (repeatable; default: every main that imports Gin)", func(s string) error {
 		f.targets = append(f.targets, s)

@@ -38,6 +38,21 @@ type Options struct {
 	// module of go.work). With Debug, only their packages get -N -l; when
 	// empty, only the packages named on the command line do.
 	Modules []string
+
+	// OnStart, if not nil, is called with the process id of the go command
+	// right after it started; on Unix that is also the id of its process
+	// group, which its compiler and linker children join. OnExit, if not
+	// nil, is called with the same id once the go command has been reaped.
+	// Both are called at most once per Run, OnExit only after OnStart. A process watchdog uses
+	// them to kill builds that would outlive a killed daemon.
+	OnStart, OnExit func(pgid int)
+
+	// Command, when set, replaces go build (build_cmd): it runs in Dir and
+	// must write Bin; the other build settings are then not used.
+	Command []string
+	// Bin is the binary Command writes, relative to Dir. Run copies it to a
+	// fresh path under OutDir, so Command may overwrite it while a copy runs.
+	Bin string
 }
 
 // Diagnostic is one problem reported by the go command.
@@ -100,6 +115,9 @@ type Result struct {
 // (the error wraps ctx.Err()). When ctx is done while the build runs, the go
 // command's whole process group is killed before Run returns.
 func Run(ctx context.Context, opts Options, target string) (Result, error) {
+	if len(opts.Command) > 0 {
+		return runCommand(ctx, opts, target)
+	}
 	res := Result{Target: target}
 	goBin, err := lookGo(opts.Go)
 	if err != nil {
@@ -121,7 +139,7 @@ func Run(ctx context.Context, opts Options, target string) (Result, error) {
 	}
 
 	start := time.Now()
-	text, runErr := goBuild(ctx, goBin, dir, args(opts, out, target), opts.Env)
+	text, runErr := runGroup(ctx, goBin, dir, args(opts, out, target), group{opts.Env, opts.OnStart, opts.OnExit})
 	res.Duration = time.Since(start)
 	if ctx.Err() != nil {
 		os.Remove(out)
@@ -150,6 +168,80 @@ func Run(ctx context.Context, opts Options, target string) (Result, error) {
 		res.Diags = []Diagnostic{{Message: msg, Kind: KindOther}}
 	}
 	return res, nil
+}
+
+// runCommand runs opts.Command, a custom build command, and copies the
+// binary it wrote to a fresh path under opts.OutDir. Its output is parsed
+// like the go command's plain text, since it usually runs go build.
+func runCommand(ctx context.Context, opts Options, target string) (Result, error) {
+	res := Result{Target: target}
+	name := strings.Join(opts.Command, " ")
+	bin, err := exec.LookPath(opts.Command[0])
+	if err != nil {
+		return res, fmt.Errorf("build_cmd %s: %w", name, err)
+	}
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return res, fmt.Errorf("build_cmd %s: %w", name, err)
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		return res, fmt.Errorf("build_cmd %s: %w", name, err)
+	}
+	start := time.Now()
+	text, runErr := runGroup(ctx, bin, dir, opts.Command[1:], group{opts.Env, opts.OnStart, opts.OnExit})
+	res.Duration = time.Since(start)
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("build_cmd %s: %w", name, ctx.Err())
+	}
+	var exitErr *exec.ExitError
+	if runErr != nil && !errors.As(runErr, &exitErr) {
+		return res, fmt.Errorf("build_cmd %s: %w", name, runErr)
+	}
+	res.Output, res.Diags = parse(text, dir)
+	if runErr != nil {
+		if len(res.Diags) == 0 {
+			res.Diags = []Diagnostic{{Message: strings.TrimSpace(name + ": " + runErr.Error() + "\n" + res.Output), Kind: KindOther}}
+		}
+		return res, nil
+	}
+	src := opts.Bin
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(dir, src)
+	}
+	out, err := reserve(opts.OutDir, binaryName(dir, filepath.Base(src)))
+	if err != nil {
+		return res, fmt.Errorf("build_cmd %s: %w", name, err)
+	}
+	if err := copyExecutable(src, out); err != nil {
+		os.Remove(out)
+		msg := fmt.Sprintf("%s succeeded but its binary %s cannot be read: %v (is bin right?)", name, opts.Bin, err)
+		res.Output += "ginhotd: " + msg + "\n"
+		res.Diags = []Diagnostic{{Message: msg, Kind: KindOther}}
+		return res, nil
+	}
+	res.OK, res.Binary, res.Diags = true, out, nil
+	return res, nil
+}
+
+// copyExecutable copies the file src to dst with mode 0755.
+func copyExecutable(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Chmod(dst, 0o755)
 }
 
 // Prune removes the files in outDir, the directory given as [Options.OutDir],
@@ -283,17 +375,24 @@ func reserve(outDir, name string) (string, error) {
 	return filepath.Abs(f.Name())
 }
 
-// goBuild runs the go command in its own process group and returns its
-// combined output, in the order printed.
-func goBuild(ctx context.Context, goBin, dir string, args, env []string) (string, error) {
+// group is how [runGroup] runs a command: its extra environment and the
+// hooks told about its process group (see [Options.OnStart]).
+type group struct {
+	env             []string
+	onStart, onExit func(pgid int)
+}
+
+// runGroup runs a command (go, a generator) in its own process group and
+// returns its combined output, in the order printed.
+func runGroup(ctx context.Context, bin, dir string, args []string, opts group) (string, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return "", err
 	}
 	defer r.Close()
-	cmd := exec.CommandContext(ctx, goBin, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(os.Environ(), opts.env...)
 	cmd.Stdout = w
 	cmd.Stderr = w
 	setGroup(cmd)
@@ -301,6 +400,10 @@ func goBuild(ctx context.Context, goBin, dir string, args, env []string) (string
 	w.Close()
 	if err != nil {
 		return "", err
+	}
+	pgid := cmd.Process.Pid
+	if opts.onStart != nil {
+		opts.onStart(pgid)
 	}
 	var text strings.Builder
 	sc := bufio.NewScanner(r)
@@ -314,5 +417,9 @@ func goBuild(ctx context.Context, goBin, dir string, args, env []string) (string
 		// command cannot block on a full pipe.
 		_, _ = io.Copy(io.Discard, r)
 	}
-	return text.String(), cmd.Wait()
+	err = cmd.Wait()
+	if opts.onExit != nil {
+		opts.onExit(pgid)
+	}
+	return text.String(), err
 }

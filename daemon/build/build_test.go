@@ -185,6 +185,43 @@ func TestRunCgo(t *testing.T) {
 	}
 }
 
+// TestRunUnreadableFile: a .go file with a NUL byte makes the go command
+// blame an import line or no file at all; the diagnostic must land on the
+// broken file, at the NUL.
+func TestRunUnreadableFile(t *testing.T) {
+	for _, pkg := range []string{"store", "main"} {
+		t.Run(pkg, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, "go.mod", "module example.com/nulbyte\n\ngo 1.24\n")
+			if err := os.Mkdir(filepath.Join(dir, "store"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			write(t, dir, "store/store.go", "package store\n\n// N is one.\nfunc N() int { return 1 }\n")
+			write(t, dir, "main.go", "package main\n\nimport \"example.com/nulbyte/store\"\n\nfunc main() { println(store.N()) }\n")
+			bad := filepath.Join(dir, "x.go")
+			if pkg == "store" {
+				bad = filepath.Join(dir, "store", "x.go")
+			}
+			write(t, filepath.Dir(bad), "x.go", "package "+pkg+"\n\n  \x00\n")
+			res, err := Run(t.Context(), Options{Dir: dir, OutDir: t.TempDir(), Env: testEnv()}, ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Diagnostic{File: bad, Line: 3, Col: 3, Message: "unexpected NUL in input", Kind: KindCompile}
+			for _, d := range res.Diags {
+				if d.File == bad {
+					d.Package = ""
+					if d != want {
+						t.Errorf("diagnostic on x.go = %#v; want %#v", d, want)
+					}
+					return
+				}
+			}
+			t.Errorf("OK=%v, no diagnostic on %s; got %#v\noutput:\n%s", res.OK, bad, res.Diags, res.Output)
+		})
+	}
+}
+
 func TestRunBrokenGoMod(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "go.mod", "module example.com/broken\n\ngo 1.24\n\nnonsense here\n")

@@ -18,6 +18,12 @@
 //
 // The go command runs in its own process group; cancelling the context kills
 // the whole group, so compiler and linker children never outlive a stale build.
+// [Options.OnStart] and [Options.OnExit] report the group, so that a watchdog
+// can kill it when the daemon itself dies.
+//
+// A file the go command cannot even read the header of (a NUL byte) is
+// reported by it at the import that led to it, or at no position; the
+// diagnostic is moved onto that file, at the NUL.
 //
 // What build must not do: watch files, decide what to rebuild, run or stop the
 // built program, or import any other ginhotd package. It is a leaf (stdlib

@@ -24,7 +24,12 @@ func TestRunCancelKillsGroup(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	opts := Options{Dir: fixture(t, "ok"), OutDir: t.TempDir(), Flags: []string{"-toolexec=" + sleeper}, Env: testEnv()}
+	started, exited := make(chan int, 1), make(chan int, 1)
+	opts := Options{
+		Dir: fixture(t, "ok"), OutDir: t.TempDir(), Flags: []string{"-toolexec=" + sleeper}, Env: testEnv(),
+		OnStart: func(pgid int) { started <- pgid },
+		OnExit:  func(pgid int) { exited <- pgid },
+	}
 	type ret struct {
 		res Result
 		err error
@@ -57,6 +62,17 @@ func TestRunCancelKillsGroup(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return within 5s of cancellation")
+	}
+	if got := <-started; got != pgid {
+		t.Errorf("OnStart(%d); want the go command's group %d", got, pgid)
+	}
+	select {
+	case got := <-exited:
+		if got != pgid {
+			t.Errorf("OnExit(%d); want %d", got, pgid)
+		}
+	default:
+		t.Error("OnExit was not called before Run returned")
 	}
 	poll(t, 2*time.Second, "the process group to be gone", func() bool {
 		return len(alive(t, pgid)) == 0

@@ -1,8 +1,11 @@
 package build
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -37,6 +40,11 @@ type event struct {
 // compiler, cgo and go command messages. The file must have an extension,
 // which keeps "/usr/bin/ld: ..." and "go: ..." out.
 var posRE = regexp.MustCompile(`^((?:[A-Za-z]:)?[^:\s][^:]*?\.[A-Za-z0-9]+):(\d+)(?::(\d+))?: (.*)$`)
+
+// readRE matches the go command's "read /abs/file.go: message", printed when
+// it cannot read a file's header (a NUL byte, say), with or without the
+// position of an import that led to the file.
+var readRE = regexp.MustCompile(`^read ((?:[A-Za-z]:)?[/\\].*?\.go): (.+)$`)
 
 // gccContextRE matches the source excerpt lines gcc prints under a message
 // ("    4 | #include ..." and "      |          ^~~~").
@@ -107,21 +115,36 @@ func (p *parser) line(pkg, line string) {
 		return
 	}
 	d := Diagnostic{Package: pkg, Message: line}
-	if m := posRE.FindStringSubmatch(line); m != nil && !isLink(line) {
+	if m := posRE.FindStringSubmatch(line); m != nil && !isLink(line) && position(m[2]) > 0 {
 		d.File = m[1]
 		if !filepath.IsAbs(d.File) {
 			d.File = filepath.Join(p.dir, d.File)
 		}
-		d.Line, _ = strconv.Atoi(m[2])
-		d.Col, _ = strconv.Atoi(m[3])
+		d.Line, d.Col = position(m[2]), position(m[3])
 		d.Message = m[4]
 		if d.Message == "too many errors" {
 			return
 		}
 	}
+	if m := readRE.FindStringSubmatch(d.Message); m != nil && filepath.IsAbs(m[1]) {
+		// The go command blames the import line (or nothing); the error is
+		// in the unreadable file itself.
+		d.File, d.Message = m[1], m[2]
+		d.Line, d.Col = nulPos(d.File)
+	}
 	d.Kind = classify(d)
 	p.last[pkg] = len(p.diags)
 	p.diags = append(p.diags, d)
+}
+
+// position returns the line or column number s, or 0 if s is empty, out of
+// range or 0: the go command counts from 1.
+func position(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
 }
 
 // header reports whether line is a "# import/path" package header and
@@ -184,4 +207,28 @@ func classify(d Diagnostic) Kind {
 		}
 	}
 	return KindCompile
+}
+
+// maxNulScan bounds how much of a file [nulPos] reads.
+const maxNulScan = 1 << 20
+
+// nulPos returns the 1-based line and column of the first NUL byte in the
+// regular file at path, or 1, 1 when there is none in its first MiB or the
+// file cannot be read.
+func nulPos(path string) (int, int) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 1, 1
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return 1, 1
+	}
+	b, _ := io.ReadAll(io.LimitReader(f, maxNulScan))
+	i := bytes.IndexByte(b, 0)
+	if i < 0 {
+		return 1, 1
+	}
+	line := 1 + bytes.Count(b[:i], []byte("\n"))
+	return line, i - bytes.LastIndexByte(b[:i], '\n')
 }

@@ -156,7 +156,7 @@ func awaitGone(t *testing.T, pid int, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		err := syscall.Kill(pid, 0)
+		err := probe(pid)
 		if errors.Is(err, syscall.ESRCH) {
 			return
 		}
@@ -360,7 +360,7 @@ func TestWorkspaceFolders(t *testing.T) {
 	}})
 	c.await(from, wait, "b's diagnostics withdrawn", isDiagnostics(greetB, true))
 	awaitGone(t, pidB, wait)
-	if err := syscall.Kill(pidA, 0); err != nil {
+	if err := probe(pidA); err != nil {
 		t.Errorf("a's app (pid %d) is gone after b was removed: %v", pidA, err)
 	}
 

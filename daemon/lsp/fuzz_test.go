@@ -1,8 +1,11 @@
 package lsp
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"testing"
@@ -23,8 +26,9 @@ func (p pipeConn) Close() error { p.close(); return nil }
 
 // FuzzFraming feeds arbitrary bytes to Serve as client input and checks that
 // it neither panics nor hangs, that everything it writes is a well-formed
-// frame holding a JSON-RPC message, and that it returns once the input
-// ends. Folders never start a session: the config file does not exist.
+// frame holding a JSON-RPC message, that it answers with a result only a
+// call the input really holds (what it cannot parse gets an error response
+// or nothing), and that it returns once the input ends. Folders never start a session: the config file does not exist.
 func FuzzFraming(f *testing.F) {
 	for _, seed := range []string{
 		frame(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"rootUri":"file:///nonexistent","capabilities":{"window":{"workDoneProgress":true}}}}`) +
@@ -62,12 +66,17 @@ func FuzzFraming(f *testing.F) {
 		}()
 
 		read := make(chan error, 1)
+		var answers []*jsonrpc2.Response // written before read is sent on
 		go func() {
 			s := jsonrpc2.NewStream(pipeConn{Reader: outR, Writer: io.Discard, close: func() { _ = outR.Close() }})
 			for {
-				if _, _, err := s.Read(context.Background()); err != nil {
+				msg, _, err := s.Read(context.Background())
+				if err != nil {
 					read <- err
 					return
+				}
+				if r, ok := msg.(*jsonrpc2.Response); ok && r.Err() == nil {
+					answers = append(answers, r)
 				}
 			}
 		}()
@@ -80,10 +89,40 @@ func FuzzFraming(f *testing.F) {
 		case <-deadline:
 			t.Fatalf("server output did not end 10s after the input ended; input %q", input)
 		}
+		for _, r := range answers {
+			if !hasCall(input, r.ID()) {
+				t.Fatalf("server answered id %v with a result, but the input holds no JSON-RPC call with that id: %q", r.ID(), input)
+			}
+		}
 		select {
 		case <-done:
 		case <-deadline:
 			t.Fatalf("Serve did not return 10s after the input ended; input %q", input)
 		}
 	})
+}
+
+// hasCall reports whether input holds, anywhere, a JSON object with a method
+// and the given id (compared as the jsonrpc2 package decodes ids): the
+// least a request must be for the server to answer it with a result rather
+// than an error.
+func hasCall(input []byte, id jsonrpc2.ID) bool {
+	want := fmt.Sprintf("%q", id)
+	for i := range input {
+		if input[i] != '{' {
+			continue
+		}
+		var call struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		if json.NewDecoder(bytes.NewReader(input[i:])).Decode(&call) != nil || call.Method == "" || call.ID == nil {
+			continue
+		}
+		var got jsonrpc2.ID
+		if got.UnmarshalJSON(call.ID) == nil && fmt.Sprintf("%q", got) == want {
+			return true
+		}
+	}
+	return false
 }

@@ -126,6 +126,12 @@ func eventLine(e session.Event) string {
 		fmt.Fprintf(&b, "built %s in %dms", e.Target, e.MS)
 	case session.KindBuildFail:
 		fmt.Fprintf(&b, "build of %s failed in %dms", e.Target, e.MS)
+	case session.KindGenerateStart:
+		fmt.Fprintf(&b, "generating: %s", e.Step)
+	case session.KindGenerateOK:
+		fmt.Fprintf(&b, "%s done in %dms", e.Step, e.MS)
+	case session.KindGenerateFail:
+		fmt.Fprintf(&b, "%s failed in %dms", e.Step, e.MS)
 	case session.KindStart:
 		fmt.Fprintf(&b, "started %s (pid %d)", e.Target, e.PID)
 	case session.KindReady:

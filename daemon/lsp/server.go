@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
+	"github.com/ginhotd/ginhotd/daemon/config"
 	"github.com/ginhotd/ginhotd/daemon/session"
 )
 
@@ -61,6 +63,9 @@ type server struct {
 
 	// base is the parent context of every session; cancelled by stop.
 	base context.Context
+	// trusted is set on the editor's own channel (stdio, a unix socket),
+	// not on TCP, which any local process can open: see checkTrust.
+	trusted bool
 
 	exitOnce sync.Once
 	exited   chan struct{} // closed by the exit notification
@@ -80,14 +85,20 @@ type server struct {
 // ends, or ctx is cancelled. Before returning it stops every session it
 // started, so no app process outlives it, and closes conn. It returns nil
 // when the client asked for shutdown first, and an error wrapping
-// [ErrExitWithoutShutdown] otherwise.
+// [ErrExitWithoutShutdown] otherwise. conn is trusted as the editor's own
+// channel (stdio): its client may set every setting.
 func Serve(ctx context.Context, conn io.ReadWriteCloser, opts Options) error {
+	return serve(ctx, conn, opts, true)
+}
+
+// serve is [Serve]; a connection that is not trusted is held to checkTrust.
+func serve(ctx context.Context, conn io.ReadWriteCloser, opts Options, trusted bool) error {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s := &server{opts: opts, base: ctx, exited: make(chan struct{})}
+	s := &server{opts: opts, base: ctx, trusted: trusted, exited: make(chan struct{})}
 	s.conn = jsonrpc2.NewConn(newStream(conn, opts.Logf))
 	s.out = newOutbox(s.conn, opts.Logf)
 	go s.out.run()
@@ -246,6 +257,10 @@ func (s *server) initialize(raw json.RawMessage) (*protocol.InitializeResult, er
 	if s.state != stateNew {
 		return nil, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "initialize was already received")
 	}
+	if err := s.checkTrust(opts, roots); err != nil {
+		s.logf("lsp: initialize refused: %v", err)
+		return nil, err
+	}
 	s.state = stateInitialized
 	s.progress = p.Capabilities.Window.WorkDoneProgress
 	s.initOptions = opts
@@ -269,6 +284,44 @@ func (s *server) initialize(raw json.RawMessage) (*protocol.InitializeResult, er
 		},
 		ServerInfo: &protocol.ServerInfo{Name: "ginhotd", Version: Version()},
 	}, nil
+}
+
+// checkTrust refuses, on a connection that is not trusted (TCP, which any
+// local process can open, including another user's), what would let the
+// client run programs of its choosing as the user: settings in
+// config's programKeys, and workspace folders the user does not own. Over
+// TCP those settings come from the folder's own config file only.
+func (s *server) checkTrust(opts map[string]any, roots []root) error {
+	if s.trusted {
+		return nil
+	}
+	keys, err := config.ProgramSettings(opts)
+	if err != nil {
+		return invalidParams("initializationOptions: %v", err)
+	}
+	if len(keys) > 0 {
+		return invalidParams("initializationOptions set %s, which choose programs ginhotd runs; over TCP, which any local process can connect to, these come only from the workspace's %s: put them there, or connect with --stdio or --listen unix:PATH", strings.Join(keys, ", "), config.FileName)
+	}
+	for _, r := range roots {
+		if err := s.checkFolder(r); err != nil {
+			return invalidParams("%v", err)
+		}
+	}
+	return nil
+}
+
+// checkFolder refuses, on a connection that is not trusted, a workspace
+// folder holding a module that the user does not own or that others can
+// write to: any local user could otherwise have ginhotd build and run code
+// they wrote.
+func (s *server) checkFolder(r root) error {
+	if s.trusted || !r.isModule() {
+		return nil
+	}
+	if err := ownedFolder(r.path); err != nil {
+		return fmt.Errorf("workspace folder %s refused over TCP: %w; connect with --stdio or --listen unix:PATH to run it", r.path, err)
+	}
+	return nil
 }
 
 // roots returns the workspace roots of p: its workspace folders, else its
@@ -409,6 +462,11 @@ func (s *server) didChangeWorkspaceFolders(raw json.RawMessage) {
 		}
 	}
 	for _, r := range (&initializeParams{WorkspaceFolders: p.Event.Added}).roots(s.logf) {
+		if err := s.checkFolder(r); err != nil {
+			s.logf("lsp: %v", err)
+			s.out.showMessage(protocol.MessageTypeError, "ginhotd: "+err.Error())
+			continue
+		}
 		if f := s.addFolderLocked(r); f != nil && s.state == stateRunning {
 			s.startLocked(f)
 		}

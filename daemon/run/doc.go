@@ -16,6 +16,10 @@
 //     (PR_SET_PDEATHSIG). That signal is tied to the OS thread that forked,
 //     not to the process (golang/go#27505), so the goroutine that starts the
 //     app stays locked to its thread until the app has exited.
+//   - [Spec.OnStart] and [Spec.OnExit] report the app's group, so that a
+//     watchdog (the session wires daemon/guard) kills it and whatever it
+//     spawned when the daemon dies; the parent-death signal reaches only
+//     the app itself, and exists only on Linux.
 //   - Output callbacks are finished before [Process.Exited] is closed.
 //
 // # Socket activation

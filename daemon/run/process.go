@@ -55,6 +55,14 @@ type Spec struct {
 	StopSignal  syscall.Signal // graceful stop signal; 0 = SIGTERM
 	KillTimeout time.Duration  // wait after StopSignal before SIGKILL; 0 = DefaultKillTimeout
 	TailLines   int            // output lines kept for [Process.Tail]; 0 = DefaultTailLines
+
+	// OnStart, if not nil, is called with the app's process id, which is
+	// also its process group id on Unix, right after it started. OnExit, if
+	// not nil, is called with the same id once the app has exited and its
+	// group has been killed; on Linux that is before the app is reaped, so
+	// the id cannot have been reused yet. A process watchdog uses them to
+	// kill what would outlive a killed daemon.
+	OnStart, OnExit func(pgid int)
 }
 
 // Process is a running (or exited) app started by [Start]. Its methods are
@@ -212,6 +220,9 @@ func (p *Process) supervise(cmd *exec.Cmd, started chan<- error, outR, errR *os.
 		return
 	}
 	p.pid, p.proc = cmd.Process.Pid, cmd.Process
+	if p.spec.OnStart != nil {
+		p.spec.OnStart(p.pid)
+	}
 	started <- nil
 
 	// Once the app has exited, kill what it left in its group.
@@ -221,6 +232,7 @@ func (p *Process) supervise(cmd *exec.Cmd, started chan<- error, outR, errR *os.
 		// reused, so signalling it is safe.
 		p.mu.Lock()
 		_ = signalGroup(p.proc, syscall.SIGKILL)
+		p.exit()
 		err = cmd.Wait()
 		p.reaped = true
 		p.mu.Unlock()
@@ -230,6 +242,7 @@ func (p *Process) supervise(cmd *exec.Cmd, started chan<- error, outR, errR *os.
 		p.reaped = true
 		p.mu.Unlock()
 		_ = signalGroup(p.proc, syscall.SIGKILL)
+		p.exit()
 	}
 	if p.spec.Debug != nil {
 		// Delve's child is in a group of its own: a killed Delve leaves it running.
@@ -258,6 +271,13 @@ func (p *Process) supervise(cmd *exec.Cmd, started chan<- error, outR, errR *os.
 		p.exitErr = fmt.Errorf("run %s: %w", p.spec.Name, err)
 	}
 	close(p.exited)
+}
+
+// exit calls the OnExit hook.
+func (p *Process) exit() {
+	if p.spec.OnExit != nil {
+		p.spec.OnExit(p.pid)
+	}
 }
 
 // read passes the lines of one output stream to emit until the stream ends.

@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -131,4 +132,43 @@ func TestThreadExitDoesNotKillApp(t *testing.T) {
 	if got := get(t, addr); got != strconv.Itoa(p.PID()) {
 		t.Errorf("GET /pid = %q; want %d", got, p.PID())
 	}
+}
+
+// TestHooksReportTheGroup: OnStart gets the app's group id; OnExit gets it
+// once the group is dead but before the leader is reaped, so a watchdog
+// told to forget the group can never be racing a reused id.
+func TestHooksReportTheGroup(t *testing.T) {
+	type call struct {
+		pgid  int
+		state string // /proc state of the leader during OnExit
+	}
+	started, exited := make(chan int, 1), make(chan call, 1)
+	p, c := startFake(t, "spawn", Spec{
+		OnStart: func(pgid int) { started <- pgid },
+		OnExit: func(pgid int) {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pgid))
+			s := string(b)
+			exited <- call{pgid, strings.Fields(s[strings.LastIndexByte(s, ')')+1:])[0]}
+		},
+	})
+	grandchild, err := strconv.Atoi(c.waitFor(t, p, "grandchild "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(grandchild, syscall.SIGKILL) })
+	if got := <-started; got != p.PID() {
+		t.Errorf("OnStart(%d); want the app's pid %d", got, p.PID())
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-exited:
+		if got.pgid != p.PID() || got.state != "Z" {
+			t.Errorf("OnExit(%d) with the leader in state %q; want OnExit(%d) with an unreaped leader (Z)", got.pgid, got.state, p.PID())
+		}
+	default:
+		t.Fatal("OnExit was not called before Stop returned")
+	}
+	eventually(t, 2*time.Second, "the grandchild to die with the group", func() bool { return gone(grandchild) })
 }

@@ -19,6 +19,7 @@ func (s *Session) publishDiagnostics() {
 		all = append(all, t.buildDiags...)
 		all = append(all, t.runDiags...)
 	}
+	all = append(all, s.stepDiags()...)
 	s.emit(Event{Kind: KindDiagnostics, Diagnostics: dedupe(all)})
 }
 

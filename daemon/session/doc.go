@@ -9,9 +9,11 @@
 // Notifier. One goroutine, the loop in [Session.Run], reads and writes all
 // state. Work that blocks runs on helper goroutines that get immutable values
 // and report back with a typed message (target.go): built, readied, exited,
-// drained, stopped, retry, loaded. Exported methods ask the loop over a
-// channel, so they are safe for concurrent use. The only lock guards the
-// notifier, which app output readers call too.
+// drained, stopped, retry, loaded, generated (generate.go: the generator
+// steps and .env files). Exported methods ask the loop over a
+// channel, so they are safe for concurrent use. One lock guards the
+// notifier, which app output readers call too; another serialises the
+// generate steps that builds run first, on their helper goroutines.
 //
 // The leaves are behind small interfaces (seams.go: [Graph], [Watcher],
 // [Builder], [Runner], [Router]); [New] plugs in the real ones, and the
@@ -44,7 +46,9 @@
 //	running     serving version exits           crashed, restarted from the last good
 //	                                            binary after 200ms, 400ms … 10s; the
 //	                                            backoff resets after 10s of healthy run
-//	running     a template changed              starting (same binary, no build)
+//	running     a template or env file changed starting (same binary, no build)
+//	any         a generate step fails           unchanged (the serving version serves;
+//	                                            generate_fail has the diagnostics)
 //	any         stop command                    stopped (build cancelled, versions stopped)
 //	stopped     start command                   starting, or building with no binary yet
 //

@@ -26,6 +26,12 @@ const (
 	KindDiagnostics Kind = "diagnostics"
 	KindWarn        Kind = "warn"  // something the user should fix (Message has the fix)
 	KindError       Kind = "error" // ginhotd itself failed at something
+	// A generate step ([[generate]], go_generate) started, succeeded or
+	// failed; Step names it. On generate_fail, Diagnostics are its errors
+	// at the input's line, and Serving and Generation say what keeps serving.
+	KindGenerateStart Kind = "generate_start"
+	KindGenerateOK    Kind = "generate_ok"
+	KindGenerateFail  Kind = "generate_fail"
 )
 
 // Event is one thing that happened in a session. Fields not relevant to the
@@ -54,6 +60,7 @@ type Event struct {
 	// Output is the build output (build_fail) or the last lines of app
 	// output (crash).
 	Output  string  `json:"output,omitempty"`
+	Step    string  `json:"step,omitempty"` // generate_*: the step's command
 	Line    string  `json:"line,omitempty"` // log: the output line, without newline
 	Stderr  bool    `json:"stderr,omitempty"`
 	Message string  `json:"message,omitempty"` // warn, error: a sentence for the user

@@ -15,6 +15,7 @@ import (
 	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/build"
 	"github.com/ginhotd/ginhotd/daemon/config"
+	"github.com/ginhotd/ginhotd/daemon/guard"
 	"github.com/ginhotd/ginhotd/daemon/proxy"
 	"github.com/ginhotd/ginhotd/daemon/run"
 	"github.com/ginhotd/ginhotd/daemon/watch"
@@ -107,6 +108,34 @@ func builds(d time.Duration) func(context.Context, int) (build.Result, error) {
 		time.Sleep(d)
 		return build.Result{OK: true, Binary: fmt.Sprintf("bin-%d", n), Duration: d}, nil
 	}
+}
+
+// fakeSteps runs generator steps by calling the test's function; it
+// records each run's options.
+type fakeSteps struct {
+	mu   sync.Mutex
+	runs []build.StepOptions
+	run  func(n int, opts build.StepOptions) (build.StepResult, error)
+}
+
+func (f *fakeSteps) Run(_ context.Context, opts build.StepOptions) (build.StepResult, error) {
+	f.mu.Lock()
+	f.runs = append(f.runs, opts)
+	n, run := len(f.runs), f.run
+	f.mu.Unlock()
+	return run(n, opts)
+}
+
+func (f *fakeSteps) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.runs)
+}
+
+// stepsOK is a step function that succeeds after 100ms.
+func stepsOK(int, build.StepOptions) (build.StepResult, error) {
+	time.Sleep(100 * time.Millisecond)
+	return build.StepResult{OK: true, Duration: 100 * time.Millisecond}, nil
 }
 
 // fakeProc is a version's process, driven by its script. Started under
@@ -399,6 +428,7 @@ type harness struct {
 	builder *fakeBuilder
 	runner  *fakeRunner
 	router  *fakeRouter
+	steps   *fakeSteps
 	dir     string
 	cancel  context.CancelFunc
 	ran     chan error
@@ -416,6 +446,7 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 		builder: &fakeBuilder{build: builds(time.Second)},
 		runner:  &fakeRunner{script: func(int) script { return readyAfter(50 * time.Millisecond) }},
 		router:  &fakeRouter{drain: 10 * time.Millisecond},
+		steps:   &fakeSteps{run: stepsOK},
 		dir:     dir,
 		ran:     make(chan error, 1),
 	}
@@ -431,9 +462,11 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 		watch:   func(watch.Options) (Watcher, error) { return h.watcher, nil },
 		builder: h.builder,
 		runner:  h.runner,
+		steps:   h.steps,
 		listen: func(addr string, _ proxy.Options) (Router, string, error) {
 			return h.router, "127.0.0.1:8080", nil
 		},
+		guard: func(func(string, ...any)) (*guard.Guard, error) { return nil, nil },
 	})
 	return h
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/build"
+	"github.com/ginhotd/ginhotd/daemon/guard"
 	"github.com/ginhotd/ginhotd/daemon/proxy"
 	"github.com/ginhotd/ginhotd/daemon/run"
 	"github.com/ginhotd/ginhotd/daemon/watch"
@@ -105,8 +106,12 @@ type deps struct {
 	watch   func(opts watch.Options) (Watcher, error)
 	builder Builder
 	runner  Runner
+	steps   StepRunner
 	// listen claims addr for a proxy and returns it with the address it got.
 	listen func(addr string, opts proxy.Options) (Router, string, error)
+	// guard starts the watchdog that kills every process group the
+	// session registers if the daemon dies (nil: none).
+	guard func(logf func(string, ...any)) (*guard.Guard, error)
 }
 
 // realDeps are the production leaves.
@@ -128,7 +133,9 @@ func realDeps() deps {
 		},
 		builder: goBuilder{},
 		runner:  procRunner{},
+		steps:   realSteps{},
 		listen:  listenProxy,
+		guard:   guard.Start,
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/build"
 	"github.com/ginhotd/ginhotd/daemon/config"
+	"github.com/ginhotd/ginhotd/daemon/guard"
 	"github.com/ginhotd/ginhotd/daemon/proxy"
 	"github.com/ginhotd/ginhotd/daemon/watch"
 )
@@ -43,9 +44,11 @@ type Session struct {
 	targets   []*target
 	cache     *cacheDir
 	logFile   *os.File
-	reloading bool   // a graph reload is running
-	status    Status // the last status emitted
-	diagDirty bool   // diagnostics changed during this turn of the loop
+	guard     *guard.Guard // kills builds and apps if the daemon dies; nil if unavailable
+	reloading bool         // a graph reload is running
+	status    Status       // the last status emitted
+	diagDirty bool         // diagnostics changed during this turn of the loop
+	gen       generators
 	work      sync.WaitGroup
 	debug     bool   // debug mode is on: builds for Delve, versions under it (debug.go)
 	dlv       string // the dlv binary, found when debug mode went on
@@ -100,8 +103,10 @@ func (s *Session) Run(ctx context.Context) error {
 		return err
 	}
 	s.initDebug()
-	for _, t := range s.targets {
-		s.startBuild(t, CauseStart, "first build")
+	if !s.generateFirst() {
+		for _, t := range s.targets {
+			s.startBuild(t, CauseStart, "first build")
+		}
 	}
 	s.settle()
 	for {
@@ -139,6 +144,10 @@ func (s *Session) settle() {
 // starts the watcher.
 func (s *Session) open() error {
 	var err error
+	warn := func(f string, a ...any) { s.emit(Event{Kind: KindWarn, Message: fmt.Sprintf(f, a...)}) }
+	if s.guard, err = s.deps.guard(warn); err != nil {
+		warn("%v: builds and apps may outlive a killed daemon", err)
+	}
 	if s.cache, err = openCache(s.cfg.Dir); err != nil {
 		return err
 	}
@@ -168,12 +177,14 @@ func (s *Session) open() error {
 			return err
 		}
 	}
+	s.initGenerators()
 	s.watcher, err = s.deps.watch(watch.Options{
 		Roots:      append([]string{s.cfg.Dir}, s.graph.Roots()...),
 		Debounce:   s.cfg.Debounce.D(),
 		Poll:       s.cfg.Poll.D(),
 		Exclude:    s.cfg.Exclude,
 		IgnoreDirs: []string{s.cache.root},
+		Include:    s.watchInclude(),
 		Logf:       func(f string, a ...any) { s.emit(Event{Kind: KindWarn, Message: fmt.Sprintf(f, a...)}) },
 	})
 	if err != nil {
@@ -205,7 +216,20 @@ func (s *Session) buildOptions() build.Options {
 		LDFlags: s.cfg.LDFlags,
 		Strip:   s.cfg.Strip,
 		Env:     s.cfg.BuildEnv,
+		Command: buildCommand(s.cfg.BuildCmd),
+		Bin:     s.cfg.Bin,
+		OnStart: s.guard.Add,
+		OnExit:  s.guard.Remove,
 	})
+}
+
+// buildCommand splits build_cmd into words (validated by config.Load).
+func buildCommand(cmd string) []string {
+	if cmd == "" {
+		return nil
+	}
+	words, _ := config.SplitWords(cmd)
+	return words
 }
 
 // close runs on the loop goroutine after the loop has ended: it stops every
@@ -250,6 +274,7 @@ func (s *Session) close() {
 	}
 	s.publishStatus()
 	s.final = s.status
+	_ = s.guard.Close()
 	if s.cache != nil {
 		s.cache.close()
 	}
@@ -300,8 +325,16 @@ func (s *Session) emit(e Event) {
 	s.n.Notify(e)
 }
 
-// onBatch decides what a change set needs and acts on it.
+// onBatch runs the generate steps a change set sets off, then decides what
+// the rest of it needs and acts on it.
 func (s *Session) onBatch(b watch.Batch) {
+	if b, ok := s.generateFor(b); ok {
+		s.decide(b)
+	}
+}
+
+// decide asks the graph what a change set needs and acts on it.
+func (s *Session) decide(b watch.Batch) {
 	start := time.Now()
 	res := s.graph.Classify(b.Paths)
 	us := time.Since(start).Microseconds()

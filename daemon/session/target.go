@@ -94,6 +94,7 @@ type (
 		started time.Time
 		res     build.Result
 		err     error
+		pre     []stepRun // the steps without inputs run before the build
 	}
 	// readied: a starting version is ready, or err says why it is not.
 	readied struct {
@@ -166,6 +167,8 @@ func (s *Session) handle(m message) {
 		}
 	case loaded:
 		s.onLoaded(m)
+	case generated:
+		s.onGenerated(m)
 	case launched:
 		s.onLaunched(m)
 	case debugWaiting:
@@ -189,8 +192,13 @@ func (s *Session) startBuild(t *target, cause Cause, reason string) {
 	s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason, Cause: cause.String(), DecisionUS: t.decisionUS})
 	t.decisionUS = 0
 	m := built{t: t, id: t.buildID, cause: cause, reason: reason, started: time.Now()}
-	opts, pkg := s.buildOptions(), t.t.Path
+	opts, pkg, pre := s.buildOptions(), t.t.Path, s.preSteps(cause)
 	s.spawn(func() {
+		var ok bool
+		if m.pre, ok = s.runPre(ctx, pre); !ok {
+			s.send(m)
+			return
+		}
 		m.res, m.err = s.deps.builder.Build(ctx, opts, pkg)
 		s.send(m)
 	})
@@ -204,6 +212,9 @@ func (s *Session) onBuilt(m built) {
 	t := m.t
 	if m.id != t.buildID {
 		return // a newer change superseded this build
+	}
+	if !s.afterPre(t, m) {
+		return
 	}
 	if m.err == nil && !m.res.OK && m.reason != staleBuild && touchedSince(m.res.Diags, m.started) {
 		// An editor was still writing a file the build read (a truncated
@@ -311,10 +322,12 @@ func (s *Session) launch(t *target, next *pending) {
 		Name:        t.t.Name,
 		Path:        next.bin,
 		Args:        s.cfg.Args,
-		Env:         append([]string{}, s.cfg.Env...),
+		Env:         s.appEnv(),
 		Dir:         s.cfg.Dir,
 		StopSignal:  sig,
 		KillTimeout: s.cfg.KillTimeout.D(),
+		OnStart:     s.guard.Add,
+		OnExit:      s.guard.Remove,
 		Output: func(line string, stderr bool) {
 			s.emit(Event{Kind: KindLog, Target: t.t.Name, Line: line, Stderr: stderr})
 		},

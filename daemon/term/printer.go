@@ -96,6 +96,20 @@ func (p *Printer) text(e session.Event) {
 		for _, d := range e.Diagnostics {
 			fmt.Fprintln(w, p.red.Sprint(p.position(d.File, d.Line, d.Col))+" "+d.Message)
 		}
+	case session.KindGenerateStart:
+		line(p.cyan, "⟳", "generating: %s %s", p.bold.Sprint(e.Step), p.dim.Sprint("— "+e.Reason))
+	case session.KindGenerateOK:
+		line(p.green, "✓", "%s done in %s", e.Step, ms(e.MS))
+	case session.KindGenerateFail:
+		line(p.red, "✗", "%s failed in %s; %s", e.Step, ms(e.MS), serving(e, "fix the errors below and save"))
+		if len(e.Diagnostics) == 0 || e.Diagnostics[0].File == "" {
+			fmt.Fprintln(w, strings.TrimRight(e.Output, "\n"))
+		}
+		for _, d := range e.Diagnostics {
+			if d.File != "" {
+				fmt.Fprintln(w, p.red.Sprint(p.position(d.File, d.Line, d.Col))+" "+d.Message)
+			}
+		}
 	case session.KindStart:
 		line(p.dim, "▶", "starting %s (pid %d)", e.Target, e.PID)
 	case session.KindReady:

@@ -34,6 +34,12 @@ func TestFailureSaysWhatServes(t *testing.T) {
 			"16:08:24 ✗ build of ./cmd/api failed in 900ms; nothing is serving (generation 2 is not running)\ngo: boom\n"},
 		{"first version fails to start", session.Event{Kind: session.KindCrash, Target: "./cmd/api", Reason: "the app exited during start-up: exit status 1", Output: "listen: address in use"},
 			"16:08:24 ✗ ./cmd/api: the app exited during start-up: exit status 1; no version has run yet\nlisten: address in use\n"},
+		{"generate step fails", session.Event{Kind: session.KindGenerateFail, Step: "templ generate", MS: 40, Generation: 2, Serving: true, Output: "(✗) Error ...",
+			Diagnostics: []build.Diagnostic{{File: "/src/app/views/index.templ", Line: 4, Col: 13, Message: "missing close brace", Kind: build.KindGenerate}}},
+			"16:08:24 ✗ templ generate failed in 40ms; generation 2 keeps serving\nviews/index.templ:4:13: missing close brace\n"},
+		{"generator not installed", session.Event{Kind: session.KindGenerateFail, Step: "swag init", Output: "generate: swag: command not found in PATH; install it with `go install ...`",
+			Diagnostics: []build.Diagnostic{{Message: "generate: swag: command not found in PATH", Kind: build.KindGenerate}}},
+			"16:08:24 ✗ swag init failed in 0s; no version has run yet: fix the errors below and save\ngenerate: swag: command not found in PATH; install it with `go install ...`\n"},
 		{"new version fails to start", session.Event{Kind: session.KindCrash, Target: "./cmd/api", Reason: "the app exited during start-up: exit status 1", Generation: 4, Serving: true},
 			"16:08:24 ✗ ./cmd/api: the app exited during start-up: exit status 1; generation 4 keeps serving\n"},
 	}

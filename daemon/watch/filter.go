@@ -48,14 +48,17 @@ func (t *tree) ignoredDir(p, root string) bool {
 
 // ignoredFile reports whether the file p below root is excluded by
 // [Options.Exclude] or a .gitignore file. Its directories are known to be
-// visible.
+// visible. A path in [Options.Include] is never ignored.
 func (t *tree) ignoredFile(p, root string) bool {
+	if matchRel(t.include, p, root) {
+		return false
+	}
 	return t.excluded(p, root) || t.gitignored(p, root, false)
 }
 
-// excluded reports whether p matches one of the Exclude globs.
-func (t *tree) excluded(p, root string) bool {
-	if len(t.exclude) == 0 {
+// matchRel reports whether p, relative to root, matches one of globs.
+func matchRel(globs []string, p, root string) bool {
+	if len(globs) == 0 {
 		return false
 	}
 	rel, err := filepath.Rel(root, p)
@@ -63,12 +66,17 @@ func (t *tree) excluded(p, root string) bool {
 		return false
 	}
 	rel = filepath.ToSlash(rel)
-	for _, pat := range t.exclude {
+	for _, pat := range globs {
 		if doublestar.MatchUnvalidated(pat, rel) {
 			return true
 		}
 	}
 	return false
+}
+
+// excluded reports whether p matches one of the Exclude globs.
+func (t *tree) excluded(p, root string) bool {
+	return matchRel(t.exclude, p, root)
 }
 
 // gitignored reports whether p is ignored by the .gitignore files between

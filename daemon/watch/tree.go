@@ -42,6 +42,7 @@ type tree struct {
 	roots      []string // clean, absolute, none inside another
 	exclude    []string // validated doublestar patterns
 	ignoreDirs []string // clean
+	include    []string // globs of files reported whatever hides them
 	debounce   time.Duration
 	maxWait    time.Duration
 	poll       time.Duration // > 0: polling at this interval

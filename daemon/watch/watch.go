@@ -45,6 +45,11 @@ type Options struct {
 	// IgnoreDirs are absolute directories that are never watched, e.g. the
 	// daemon's own output directory.
 	IgnoreDirs []string
+	// Include holds doublestar globs, relative to the root and using
+	// forward slashes, for files reported even when a .gitignore file or
+	// Exclude hides them, such as the app's .env files and a generator's
+	// outputs. A directory that is ignored is still not entered.
+	Include []string
 	// Logf receives warnings such as the fallback to polling. It is called
 	// from New and from the watcher's goroutine, must not block, and may
 	// be nil.
@@ -162,6 +167,7 @@ func newTree(opts Options) (*tree, error) {
 		roots:      kept,
 		exclude:    opts.Exclude,
 		ignoreDirs: ignoreDirs,
+		include:    opts.Include,
 		debounce:   opts.Debounce,
 		maxWait:    opts.MaxWait,
 		poll:       opts.Poll,

@@ -313,6 +313,22 @@ func TestRenameOver(t *testing.T) {
 	expect(t, w, a, b)
 }
 
+// TestIncludeOverridesGitignore: generated code and .env files that git
+// ignores are still reported when Include names them.
+func TestIncludeOverridesGitignore(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write(t, filepath.Join(root, ".gitignore"), "*_templ.go\n.env\n*.gen.go\n")
+	w := start(t, Options{Roots: []string{root}, Include: []string{"**/*_templ.go", ".env"}})
+	gen := filepath.Join(root, "views", "index_templ.go")
+	env := filepath.Join(root, ".env")
+	write(t, gen, "package views\n")
+	write(t, env, "A=1\n")
+	write(t, filepath.Join(root, "x.gen.go"), "package x\n")
+	expect(t, w, env, gen)
+	none(t, w)
+}
+
 func TestIgnored(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()

@@ -1,0 +1,6 @@
+package main
+
+// Hello says hello.
+// @Summary Say hello
+// @Router /hello [gett
+func Hello() {}

@@ -1,0 +1,171 @@
+package guard
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// helperEnv makes the test binary act as a daemon that registers one group
+// with a watchdog and then waits to be killed.
+const helperEnv = "GUARD_TEST_DAEMON"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) == "1" {
+		helperDaemon()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// helperDaemon starts a watchdog and a group (a shell with a sleeping
+// child), registers the group, prints its id and blocks.
+func helperDaemon() {
+	g, err := Start(nil)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	cmd := group()
+	if err := cmd.Start(); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	g.Add(cmd.Process.Pid)
+	fmt.Println(cmd.Process.Pid)
+	select {}
+}
+
+// group returns a command that leads a new process group of two processes
+// that live for a minute.
+func group() *exec.Cmd {
+	cmd := exec.Command("/bin/sh", "-c", "sleep 60 & wait")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// startGroup starts group() and kills it at the end of the test.
+func startGroup(t *testing.T) int {
+	t.Helper()
+	cmd := group()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pgid := cmd.Process.Pid
+	go func() { _ = cmd.Wait() }() // reap the leader once it dies
+	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
+	poll(t, 5*time.Second, fmt.Sprintf("group %d to have its sleep child", pgid), func() bool { return len(alive(pgid)) == 2 })
+	return pgid
+}
+
+func TestCloseKillsRegisteredGroupsOnly(t *testing.T) {
+	g, err := Start(t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, killed := startGroup(t), startGroup(t)
+	g.Add(kept)
+	g.Add(killed)
+	g.Remove(kept)
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 3*time.Second, fmt.Sprintf("registered group %d to be gone", killed), func() bool { return len(alive(killed)) == 0 })
+	if n := len(alive(kept)); n != 2 {
+		t.Errorf("removed group %d has %d live processes after Close; want 2", kept, n)
+	}
+	g.Add(kept) // after Close: ignored, no panic
+}
+
+// TestKilledDaemonLeavesNoGroup SIGKILLs a daemon that registered a group
+// and checks that the watchdog kills the whole group.
+func TestKilledDaemonLeavesNoGroup(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Scan()
+		line <- sc.Text()
+	}()
+	var pgid int
+	select {
+	case l := <-line:
+		if pgid, err = strconv.Atoi(l); err != nil {
+			t.Fatalf("helper daemon said %q", l)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("helper daemon printed no group within 10s")
+	}
+	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
+	poll(t, 5*time.Second, "the group's sleep child", func() bool { return len(alive(pgid)) == 2 })
+	start := time.Now()
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 3*time.Second, fmt.Sprintf("group %d to be gone after SIGKILL of the daemon", pgid), func() bool { return len(alive(pgid)) == 0 })
+	t.Logf("group gone %v after the daemon's SIGKILL", time.Since(start))
+}
+
+func TestNilGuard(t *testing.T) {
+	var g *Guard
+	g.Add(5)
+	g.Remove(5)
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// alive returns the pids of group pgid that are not zombies.
+func alive(pgid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) < 3 || f[0] == "Z" || f[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// poll calls cond until it returns true, failing the test after timeout.
+func poll(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,533 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/ginhotd/ginhotd/daemon/build"
+	"github.com/ginhotd/ginhotd/daemon/config"
+	"github.com/ginhotd/ginhotd/daemon/watch"
+)
+
+// This file runs the generator steps ([[generate]], go_generate) and loads
+// the app's .env files.
+//
+//	first:   Run ─► generateFirst: every step, in order ─► generated ─► … ─► first builds
+//	input:   watch.Batch ─► generateFor: inputs → runStep (paths taken out of the batch)
+//	         generated ─► generate_ok / generate_fail; the files the step wrote come back
+//	         through the watcher as ordinary changes (identical bytes: no change at all)
+//	pre:     startBuild ─► (helper) steps without inputs, then the build ─► built.pre
+//	env:     a change to an env file ─► restart every target with its last good binary
+//
+// A step runs one at a time; inputs that change while it runs make it run
+// once more afterwards. Changes to a step's outputs never run it, and a
+// change to its inputs whose modification time falls inside its own run was
+// written by the step itself: it is reported as a loop and does not run it
+// again.
+
+// StepRunner runs one generator step ([build.RunStep]).
+type StepRunner interface {
+	Run(ctx context.Context, opts build.StepOptions) (build.StepResult, error)
+}
+
+// realSteps runs steps as processes.
+type realSteps struct{}
+
+func (realSteps) Run(ctx context.Context, opts build.StepOptions) (build.StepResult, error) {
+	return build.RunStep(ctx, opts)
+}
+
+// step is one generator step and its run-time state, owned by the loop.
+type step struct {
+	name    string // the command line, for messages
+	opts    build.StepOptions
+	inputs  []string // doublestar globs relative to the module root
+	outputs []string
+	pre     bool // no inputs: runs before every build
+	goGen   bool // go generate for one package directory
+
+	running  bool
+	runStart time.Time
+	ranFrom  time.Time // the last finished run
+	ranTo    time.Time
+	again    []string // inputs changed while it ran: run once more
+	held     []string // changed Go files, decided on after the run
+	diags    []build.Diagnostic
+}
+
+// generators is the session's generator state, owned by the loop except for
+// pre, which serialises the steps run before builds on helper goroutines.
+type generators struct {
+	steps   []*step
+	goGen   map[string]*step // by package directory
+	next    int              // the first run: index of the step running; -1 when done
+	env     []string         // the last good variables of the env files
+	envErr  string           // the env file error last reported
+	envPath map[string]bool  // absolute paths of the env files
+	pre     sync.Mutex
+}
+
+// generated: a generator step finished.
+type generated struct {
+	st      *step
+	paths   []string // what set it off
+	first   bool     // part of the run before the first builds
+	started time.Time
+	ended   time.Time
+	res     build.StepResult
+	err     error
+}
+
+func (generated) isMessage() {}
+
+// stepRun is a step run before a build, on the build's helper goroutine.
+type stepRun struct {
+	st      *step
+	started time.Time
+	ended   time.Time
+	res     build.StepResult
+	err     error
+}
+
+// initGenerators reads the steps and env files of the configuration.
+func (s *Session) initGenerators() {
+	g := &s.gen
+	g.goGen = map[string]*step{}
+	g.envPath = map[string]bool{}
+	g.next = -1
+	for _, c := range s.cfg.Generate {
+		args, _ := config.SplitWords(c.Run) // validated by config.Load
+		timeout := c.Timeout.D()
+		if timeout == 0 {
+			timeout = config.DefaultGenerateTimeout
+		}
+		g.steps = append(g.steps, &step{
+			name:    c.Run,
+			opts:    build.StepOptions{Dir: s.cfg.Dir, Args: args, Env: s.cfg.BuildEnv, Timeout: timeout, OnStart: s.guard.Add, OnExit: s.guard.Remove},
+			inputs:  c.Inputs,
+			outputs: c.Outputs,
+			pre:     len(c.Inputs) == 0,
+		})
+	}
+	for _, f := range s.cfg.EnvFiles {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(s.cfg.Dir, f)
+		}
+		g.envPath[filepath.Clean(f)] = true
+	}
+	s.loadEnv()
+}
+
+// globMeta escapes the characters that are special in a doublestar glob.
+var globMeta = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`, "{", `\{`, "}", `\}`)
+
+// watchInclude returns the globs of files the watcher must report even when
+// a .gitignore file hides them: the env files and the steps' outputs
+// (generated code is often ignored by git).
+func (s *Session) watchInclude() []string {
+	var globs []string
+	for _, f := range s.cfg.EnvFiles {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(s.cfg.Dir, f)
+		}
+		if rel, err := filepath.Rel(s.cfg.Dir, f); err == nil && !strings.HasPrefix(rel, "..") {
+			globs = append(globs, globMeta.Replace(filepath.ToSlash(rel)))
+		}
+	}
+	for _, c := range s.cfg.Generate {
+		globs = append(globs, c.Outputs...)
+	}
+	return globs
+}
+
+// generateFirst starts the run of every step before the first builds and
+// reports whether it did; the builds then start once the last step is done.
+func (s *Session) generateFirst() bool {
+	if len(s.gen.steps) == 0 {
+		return false
+	}
+	s.gen.next = 0
+	s.runStep(s.gen.steps[0], nil, true)
+	return true
+}
+
+// runStep starts st on a helper goroutine.
+func (s *Session) runStep(st *step, paths []string, first bool) {
+	st.running = true
+	st.runStart = time.Now()
+	reason := "before the first build"
+	if !first {
+		reason = changedReason(s.cfg.Dir, paths)
+	}
+	s.emit(Event{Kind: KindGenerateStart, Step: st.name, Reason: reason})
+	m := generated{st: st, paths: paths, first: first, started: st.runStart}
+	opts := st.opts
+	s.spawn(func() {
+		m.res, m.err = s.deps.steps.Run(s.ctx, opts)
+		m.ended = time.Now()
+		s.send(m)
+	})
+}
+
+// changedReason says which files set a step off.
+func changedReason(dir string, paths []string) string {
+	var rel []string
+	for _, p := range paths {
+		if r, err := filepath.Rel(dir, p); err == nil {
+			p = filepath.ToSlash(r)
+		}
+		rel = append(rel, p)
+	}
+	if len(rel) > 3 {
+		rel = append(rel[:3], fmt.Sprintf("and %d more", len(rel)-3))
+	}
+	return strings.Join(rel, ", ") + " changed"
+}
+
+func (s *Session) onGenerated(m generated) {
+	st := m.st
+	st.running = false
+	st.ranFrom, st.ranTo = m.started, m.ended
+	if m.err != nil && s.ctx.Err() != nil {
+		return // the session is ending
+	}
+	s.reportStep(st, m.res, m.err)
+	if held := st.held; len(held) > 0 {
+		st.held = nil
+		s.decide(watch.Batch{Paths: held, Tags: map[string]string{}})
+	}
+	if again := st.again; len(again) > 0 {
+		st.again = nil
+		s.runStep(st, again, false)
+		if m.first {
+			return // the first run goes on once this one is done
+		}
+	}
+	if !m.first && s.gen.next < 0 {
+		return
+	}
+	if st.running {
+		return
+	}
+	s.gen.next++
+	if s.gen.next < len(s.gen.steps) {
+		s.runStep(s.gen.steps[s.gen.next], nil, true)
+		return
+	}
+	s.gen.next = -1
+	for _, t := range s.targets {
+		s.startBuild(t, CauseStart, "first build")
+	}
+}
+
+// reportStep publishes the outcome of a step: its events, its diagnostics
+// and, when it failed, the proxy's error overlay. A failure changes nothing
+// that runs: the serving version keeps serving.
+func (s *Session) reportStep(st *step, res build.StepResult, err error) {
+	ms := res.Duration.Milliseconds()
+	if err == nil && res.OK {
+		if st.diags != nil {
+			st.diags = nil
+			s.diagDirty = true
+		}
+		s.emit(Event{Kind: KindGenerateOK, Step: st.name, MS: ms})
+		if !s.stepFailed() {
+			for _, t := range s.targets {
+				if t.router != nil && t.state != StateFailed {
+					t.router.ClearFail()
+				}
+			}
+		}
+		return
+	}
+	out := res.Output
+	diags := res.Diags
+	if err != nil {
+		out = err.Error()
+		diags = []build.Diagnostic{{Message: out, Kind: build.KindGenerate}}
+	}
+	st.diags = diags
+	s.diagDirty = true
+	e := Event{Kind: KindGenerateFail, Step: st.name, MS: ms, Diagnostics: diags, Output: out}
+	for _, t := range s.targets {
+		if t.cur != nil && !e.Serving {
+			e.Serving, e.Generation = true, t.gen
+		}
+	}
+	s.emit(e)
+	for _, t := range s.targets {
+		if t.router != nil {
+			t.router.Fail(st.name + " failed:\n" + out)
+		}
+	}
+}
+
+// stepFailed reports whether a step's last run failed.
+func (s *Session) stepFailed() bool {
+	for _, st := range s.allSteps() {
+		if st.diags != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// allSteps returns the configured steps and the go generate steps.
+func (s *Session) allSteps() []*step {
+	all := slices.Clone(s.gen.steps)
+	for _, dir := range slices.Sorted(maps.Keys(s.gen.goGen)) {
+		all = append(all, s.gen.goGen[dir])
+	}
+	return all
+}
+
+// stepDiags are the diagnostics of the steps' last runs.
+func (s *Session) stepDiags() []build.Diagnostic {
+	var ds []build.Diagnostic
+	for _, st := range s.allSteps() {
+		ds = append(ds, st.diags...)
+	}
+	return ds
+}
+
+// generateFor runs the steps whose inputs b changed, restarts the apps when
+// an env file changed, and returns the batch of the paths left for the graph
+// decision; ok is false when nothing is left to decide.
+func (s *Session) generateFor(b watch.Batch) (watch.Batch, bool) {
+	if len(s.gen.steps) == 0 && !s.cfg.GoGenerate && len(s.gen.envPath) == 0 {
+		return b, true
+	}
+	var rest []string
+	envChanged := false
+	trig := map[*step][]string{}
+	var order []*step
+	add := func(st *step, p string) {
+		if _, ok := trig[st]; !ok {
+			order = append(order, st)
+		}
+		trig[st] = append(trig[st], p)
+	}
+	for _, p := range b.Paths {
+		if s.gen.envPath[p] {
+			envChanged = true
+			continue
+		}
+		editor := b.Tags[p] != ""
+		taken := false
+		if rel, err := filepath.Rel(s.cfg.Dir, p); err == nil && !strings.HasPrefix(rel, "..") {
+			rel = filepath.ToSlash(rel)
+			for _, st := range s.gen.steps {
+				if st.pre || !matchAny(st.inputs, rel) || matchAny(st.outputs, rel) {
+					continue
+				}
+				if !editor && st.wrote(p) {
+					s.emit(Event{Kind: KindWarn, Step: st.name, Message: fmt.Sprintf("generate step %q rewrote its own input %s (a loop): not running it again for that change; list what it writes in outputs, or narrow its inputs", st.name, rel)})
+					continue
+				}
+				add(st, p)
+				if strings.HasSuffix(p, ".go") && !slices.Contains(st.held, p) {
+					// Go code is code too (swag's annotated handlers):
+					// decided on once the step has run.
+					st.held = append(st.held, p)
+				}
+				taken = true
+			}
+		}
+		if !taken && s.cfg.GoGenerate && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
+			if st := s.goGenerateStep(filepath.Dir(p)); st != nil && (editor || !st.wrote(p)) {
+				st.held = append(st.held, p)
+				add(st, p)
+				taken = true
+			}
+		}
+		if !taken {
+			rest = append(rest, p)
+		}
+	}
+	for _, st := range order {
+		if st.running || s.gen.next >= 0 {
+			st.again = append(st.again, trig[st]...)
+			continue
+		}
+		s.runStep(st, trig[st], false)
+	}
+	if envChanged && s.gen.next < 0 {
+		s.envChanged(b)
+	}
+	if s.gen.next >= 0 && len(rest) > 0 {
+		s.emit(Event{Kind: KindSkip, Reason: "the first build waits for the generate steps", Cause: causeOf(b).String()})
+		return b, false
+	}
+	b.Paths = rest
+	return b, len(rest) > 0
+}
+
+// wrote reports whether the file p was last modified during a run of st.
+func (st *step) wrote(p string) bool {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return false
+	}
+	mod := fi.ModTime()
+	if st.running && !mod.Before(st.runStart) {
+		return true
+	}
+	return !st.ranFrom.IsZero() && !mod.Before(st.ranFrom) && !mod.After(st.ranTo)
+}
+
+// matchAny reports whether rel matches one of globs.
+func matchAny(globs []string, rel string) bool {
+	for _, g := range globs {
+		if doublestar.MatchUnvalidated(g, rel) {
+			return true
+		}
+	}
+	return false
+}
+
+// goGenerateStep returns the go generate step of the package in dir, or nil
+// when none of its Go files has a //go:generate line.
+func (s *Session) goGenerateStep(dir string) *step {
+	if st := s.gen.goGen[dir]; st != nil {
+		return st
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || !bytes.Contains(b, []byte("//go:generate ")) {
+			continue
+		}
+		rel, _ := filepath.Rel(s.cfg.Dir, dir)
+		st := &step{
+			name:  "go generate ./" + filepath.ToSlash(rel),
+			opts:  build.StepOptions{Dir: dir, Args: []string{"go", "generate", "."}, Env: s.cfg.BuildEnv, Timeout: config.DefaultGenerateTimeout, OnStart: s.guard.Add, OnExit: s.guard.Remove},
+			goGen: true,
+		}
+		s.gen.goGen[dir] = st
+		return st
+	}
+	return nil
+}
+
+// preSteps returns the steps that run before a build set off by cause: the
+// steps without inputs, except for the first builds, which the first run
+// of every step preceded.
+func (s *Session) preSteps(cause Cause) []*step {
+	if cause == CauseStart {
+		return nil
+	}
+	var pre []*step
+	for _, st := range s.gen.steps {
+		if st.pre {
+			pre = append(pre, st)
+		}
+	}
+	return pre
+}
+
+// runPre runs steps one after the other on a build's helper goroutine, and
+// stops at the first that fails. The steps' options are immutable.
+func (s *Session) runPre(ctx context.Context, steps []*step) ([]stepRun, bool) {
+	if len(steps) == 0 {
+		return nil, true
+	}
+	s.gen.pre.Lock()
+	defer s.gen.pre.Unlock()
+	var runs []stepRun
+	for _, st := range steps {
+		r := stepRun{st: st, started: time.Now()}
+		r.res, r.err = s.deps.steps.Run(ctx, st.opts)
+		r.ended = time.Now()
+		runs = append(runs, r)
+		if r.err != nil || !r.res.OK {
+			return runs, false
+		}
+	}
+	return runs, true
+}
+
+// afterPre reports the steps run before the build of m and tells whether
+// the build went on: when one failed, t keeps what it serves.
+func (s *Session) afterPre(t *target, m built) bool {
+	ok := true
+	for _, r := range m.pre {
+		r.st.ranFrom, r.st.ranTo = r.started, r.ended
+		if r.err != nil && errors.Is(r.err, context.Canceled) {
+			return false
+		}
+		s.reportStep(r.st, r.res, r.err)
+		if r.err != nil || !r.res.OK {
+			ok = false
+		}
+	}
+	if !ok {
+		t.cancelBuild = nil
+		t.err = "a generate step failed"
+		s.restoreState(t)
+	}
+	return ok
+}
+
+// loadEnv reads the env files into s.gen.env and reports whether they
+// parsed; a fault is reported once, as a warning that names the file and
+// line, and the last good variables stay.
+func (s *Session) loadEnv() bool {
+	if len(s.cfg.EnvFiles) == 0 {
+		return true
+	}
+	env, err := config.LoadEnvFiles(s.cfg.Dir, s.cfg.EnvFiles)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "config: ") + " (the app keeps its previous environment)"
+		if msg != s.gen.envErr {
+			s.gen.envErr = msg
+			s.emit(Event{Kind: KindWarn, Message: "env file: " + msg})
+		}
+		return false
+	}
+	s.gen.envErr = ""
+	s.gen.env = env
+	return true
+}
+
+// appEnv is the environment a new version gets on top of the process's:
+// the env files' variables that the process environment does not set, then
+// the env setting.
+func (s *Session) appEnv() []string {
+	s.loadEnv()
+	env := []string{}
+	for _, kv := range s.gen.env {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, set := os.LookupEnv(name); !set {
+			env = append(env, kv)
+		}
+	}
+	return append(env, s.cfg.Env...)
+}
+
+// envChanged restarts every running target with its last good binary, no
+// build, once the env files parse.
+func (s *Session) envChanged(b watch.Batch) {
+	if !s.loadEnv() {
+		return
+	}
+	cause := causeOf(b)
+	for _, t := range s.targets {
+		if t.stopped || t.lastGood == "" {
+			continue
+		}
+		t.changeAt = time.Now()
+		s.emit(Event{Kind: KindRestart, Target: t.t.Name, Reason: "an env file changed", Cause: cause.String()})
+		s.startVersion(t, t.lastGood, cause)
+	}
+}
