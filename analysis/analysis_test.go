@@ -97,6 +97,9 @@ func TestShopTargetsAndRoots(t *testing.T) {
 	if diff := cmp.Diff([]string{dir, filepath.Join(dir, "fakegin")}, g.Roots()); diff != "" {
 		t.Errorf("Roots() mismatch (-want +got):\n%s", diff)
 	}
+	if diff := cmp.Diff([]string{"example.com/shop", "github.com/gin-gonic/gin"}, g.Modules()); diff != "" {
+		t.Errorf("Modules() mismatch (-want +got):\n%s", diff)
+	}
 }
 
 // TestShopDecisionTable has one row per line of the decision table, on an

@@ -16,6 +16,7 @@ import (
 type Graph struct {
 	dir     string
 	roots   []string
+	modules []string // module paths of the local modules, sorted
 	globs   []string
 	bctx    build.Context
 	targets []Target
@@ -103,6 +104,14 @@ func (g *Graph) Notice() string {
 // directory. A root may lie inside another.
 func (g *Graph) Roots() []string {
 	return slices.Clone(g.roots)
+}
+
+// Modules returns the module paths of the local modules, the ones whose
+// directories [Graph.Roots] lists: the workspace's modules and modules
+// replaced by a local directory, sorted. A debug build compiles their
+// packages without optimisations.
+func (g *Graph) Modules() []string {
+	return slices.Clone(g.modules)
 }
 
 // pkgName returns the display name of an import path: its directory

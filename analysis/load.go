@@ -303,6 +303,10 @@ func (g *Graph) index(roots []*packages.Package, uses []string) {
 		g.roots = append(g.roots, r)
 	}
 	slices.Sort(g.roots)
+	for m := range modules {
+		g.modules = append(g.modules, m)
+	}
+	slices.Sort(g.modules)
 	slices.Sort(g.mains)
 }
 

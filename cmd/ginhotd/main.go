@@ -92,6 +92,8 @@ func newFlags(stderr io.Writer) *flags {
 	fs.Bool("live-reload", d.LiveReload, "refresh browsers after each swap (proxy mode)")
 	fs.Bool("strip", d.Strip, "link dev builds with -s -w (set false for debuggers)")
 	fs.String("speculate", d.Speculate, `build an editor's unsaved buffers after this quiet window, ahead of the save ("off" to disable)`)
+	fs.Bool("debug", d.Debug, "build for the debugger and run each version under Delve (dlv); each ready event announces its address")
+	fs.Bool("debug-wait", d.DebugWait, "with --debug: start each version halted before main until a debugger attaches and continues")
 	fs.Duration("kill-timeout", d.KillTimeout.D(), "how long a stopping app may take before SIGKILL")
 	fs.Duration("start-timeout", d.StartTimeout.D(), "how long a new version may take to listen")
 	fs.String("stop-signal", d.StopSignal, "signal that asks the app to stop")

@@ -52,6 +52,8 @@ type event struct {
 	Reason      string `json:"reason"`
 	Output      string `json:"output"`
 	Generation  int    `json:"generation"`
+	Debug       string `json:"debug"`
+	Message     string `json:"message"`
 	Diagnostics []struct {
 		File    string
 		Line    int
@@ -61,8 +63,10 @@ type event struct {
 	Status *struct {
 		State   string `json:"state"`
 		Targets []struct {
-			URL string `json:"url"`
-			PID int    `json:"pid"`
+			URL   string `json:"url"`
+			PID   int    `json:"pid"`
+			Debug string `json:"debug"`
+			Error string `json:"error"`
 		} `json:"targets"`
 	} `json:"status"`
 }

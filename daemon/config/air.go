@@ -886,7 +886,7 @@ func (a *air) runCommand() []string {
 		if len(args) >= 2 && args[0] == "exec" && c.BuildCmd != "" && c.Bin == "" {
 			c.Bin = args[1]
 		}
-		a.notice(p, Warning, "runs the app under the dlv debugger; ginhotd runs the app itself (strip = false keeps it debuggable, and a future ginhotd --debug will start it under dlv)")
+		a.notice(p, Warning, "runs the app under the dlv debugger; ginhotd does that itself in debug mode: set debug = true (or run ginhotd --debug) and attach to the address each version announces")
 		if len(env) > 0 {
 			a.mapped(p, "%s", strings.Join(said, "; "))
 		}

@@ -57,6 +57,13 @@ type Config struct {
 	Diagnostics string `toml:"diagnostics"`
 	LogFormat   string `toml:"log_format"`
 
+	// Debug builds each version for a debugger and runs it under Delve
+	// (dlv exec --headless); the session announces each version's address.
+	Debug bool `toml:"debug"`
+	// DebugWait starts each debug version halted before main (no
+	// --continue), until a debugger client attaches and continues.
+	DebugWait bool `toml:"debug_wait"`
+
 	// Generate are the generator steps ([[generate]]), run in the module
 	// root before the first build and when one of their inputs changes.
 	Generate []Generate `toml:"generate"`

@@ -38,18 +38,19 @@ func TestFileThenOverrides(t *testing.T) {
 	write(t, dir, FileName, `addr = "127.0.0.1:9000"
 targets = ["./cmd/api"]
 debounce = "20ms"
+debug_wait = true
 proxy = false
 tags = ["dev"]
 kill_timeout = "2s"
 `)
-	c, err := Load(dir, "", map[string]any{"addr": "127.0.0.1:9100", "live_reload": false, "debounce": "5ms"})
+	c, err := Load(dir, "", map[string]any{"addr": "127.0.0.1:9100", "live_reload": false, "debounce": "5ms", "debug": true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:9100" || c.LiveReload || c.Debounce.D() != 5*time.Millisecond {
+	if c.Addr != "127.0.0.1:9100" || c.LiveReload || c.Debounce.D() != 5*time.Millisecond || !c.Debug {
 		t.Errorf("overrides not applied: %+v", c)
 	}
-	if c.Proxy || c.KillTimeout.D() != 2*time.Second || c.Targets[0] != "./cmd/api" || c.Tags[0] != "dev" {
+	if c.Proxy || c.KillTimeout.D() != 2*time.Second || c.Targets[0] != "./cmd/api" || c.Tags[0] != "dev" || !c.DebugWait {
 		t.Errorf("file not applied: %+v", c)
 	}
 	if c.File != filepath.Join(dir, FileName) {
@@ -266,8 +267,8 @@ func TestWrongTypesAreSaidInTOMLWords(t *testing.T) {
 }
 
 func TestSettingsWrongTypesAreSaidInTOMLWords(t *testing.T) {
-	_, err := Load(t.TempDir(), "", map[string]any{"proxy": "yes", "args": []any{"-v", 1.5}})
-	for _, want := range []string{`settings: key "args": want an array of strings, found an array holding number 1.5`, `settings: key "proxy": want a boolean (true or false), found string "yes"`} {
+	_, err := Load(t.TempDir(), "", map[string]any{"proxy": "yes", "args": []any{"-v", 1.5}, "debug": "on"})
+	for _, want := range []string{`settings: key "args": want an array of strings, found an array holding number 1.5`, `settings: key "proxy": want a boolean (true or false), found string "yes"`, `settings: key "debug": want a boolean (true or false), found string "on"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want it to contain %s", err, want)
 		}

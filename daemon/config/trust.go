@@ -20,7 +20,8 @@ import (
 // any local process can be (TCP): see [ProgramSettings].
 //
 // Every new key that makes ginhotd run something (a generate step, a
-// debugger command) belongs in this list.
+// debugger command) belongs in this list. debug and debug_wait do not: they
+// run the dlv found on PATH or in GOBIN, not a program the settings name.
 var programKeys = []string{"build_flags", "ldflags", "build_env", "env", "env_files", "generate", "go_generate", "build_cmd", "bin"}
 
 // ProgramSettings returns the keys of settings (flags or LSP

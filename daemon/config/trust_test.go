@@ -30,6 +30,8 @@ func TestProgramSettings(t *testing.T) {
 	}{
 		{"none", nil, nil},
 		{"harmless", map[string]any{"addr": "127.0.0.1:0", "tags": []string{"dev"}, "args": []string{"-v"}, "kill_timeout": "2s"}, nil},
+		// Debug mode runs the dlv found on PATH or in GOBIN, never a program the settings name.
+		{"debug mode", map[string]any{"debug": true, "debug_wait": true}, nil},
 		{"toolexec", map[string]any{"build_flags": []string{"-toolexec=/tmp/x"}}, []string{"build_flags"}},
 		{"every key", map[string]any{"build_flags": []string{"-race"}, "ldflags": "-extld=/tmp/x", "build_env": []string{"CC=/tmp/x"}, "env": []string{"LD_PRELOAD=/tmp/x.so"}}, []string{"build_env", "build_flags", "env", "ldflags"}},
 		{"other case", map[string]any{"Build_Flags": []string{"-exec=/tmp/x"}, "BUILD_ENV": []string{"GOFLAGS=-toolexec=/tmp/x"}}, []string{"build_env", "build_flags"}},

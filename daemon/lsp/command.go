@@ -21,6 +21,7 @@ const (
 	cmdStart   = "ginhot.start"
 	cmdStatus  = "ginhot.status"
 	cmdExplain = "ginhot.explain"
+	cmdDebug   = "ginhot.debug"
 )
 
 // codeRequestFailed is LSP's RequestFailed (3.17): the request was valid
@@ -28,7 +29,7 @@ const (
 const codeRequestFailed jsonrpc2.Code = -32803
 
 func commandNames() []string {
-	return []string{cmdRestart, cmdRebuild, cmdStop, cmdStart, cmdStatus, cmdExplain}
+	return []string{cmdRestart, cmdRebuild, cmdStop, cmdStart, cmdStatus, cmdExplain, cmdDebug}
 }
 
 // executeCommand runs one command; it may wait for a session.
@@ -59,6 +60,12 @@ func (s *server) executeCommand(raw json.RawMessage) (any, error) {
 			return nil, invalidParams("%s needs one argument: a file URI", p.Command)
 		}
 		return s.explain(u)
+	case cmdDebug:
+		on, toggle, err := debugArg(p.Arguments)
+		if err != nil {
+			return nil, err
+		}
+		return s.setDebug(on, toggle)
 	}
 	return nil, invalidParams("unknown command %q (commands: %s)", p.Command, strings.Join(commandNames(), ", "))
 }
@@ -77,6 +84,57 @@ func optionalString(cmd, what string, args []any) (string, error) {
 		return "", invalidParams("%s: the argument must be %s (a string), got %T", cmd, what, args[0])
 	}
 	return v, nil
+}
+
+// debugArg reads the argument of ginhot.debug: {"on": bool}, or none (or
+// null) to toggle.
+func debugArg(args []any) (on, toggle bool, err error) {
+	switch {
+	case len(args) == 0 || len(args) == 1 && args[0] == nil:
+		return false, true, nil
+	case len(args) > 1:
+		return false, false, invalidParams("%s takes at most one argument ({\"on\": true or false}), got %d", cmdDebug, len(args))
+	}
+	m, ok := args[0].(map[string]any)
+	v, isBool := m["on"].(bool)
+	if !ok || !isBool || len(m) != 1 {
+		return false, false, invalidParams("%s: the argument must be {\"on\": true} or {\"on\": false}, got %v", cmdDebug, args[0])
+	}
+	return v, false, nil
+}
+
+// debugResult is the answer of ginhot.debug: the mode now in force.
+type debugResult struct {
+	On bool `json:"on"`
+}
+
+// setDebug switches debug mode on or off in every running folder; toggle
+// flips the first folder's mode.
+func (s *server) setDebug(on, toggle bool) (debugResult, error) {
+	fs := s.sessions()
+	if len(fs) == 0 {
+		return debugResult{}, jsonrpc2.NewError(codeRequestFailed, "no workspace folder is running")
+	}
+	if toggle {
+		cur, err := fs[0].sess.Debug()
+		if err != nil {
+			return debugResult{}, jsonrpc2.NewError(codeRequestFailed, err.Error())
+		}
+		on = !cur
+	}
+	var errs []error
+	got := on
+	for _, f := range fs {
+		now, err := f.sess.SetDebug(on)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.root.path, err))
+		}
+		got = got && now
+	}
+	if len(errs) > 0 {
+		return debugResult{On: got}, jsonrpc2.NewError(codeRequestFailed, errors.Join(errs...).Error())
+	}
+	return debugResult{On: got}, nil
 }
 
 // sessions returns the folders whose sessions were started, in the

@@ -136,6 +136,9 @@ func eventLine(e session.Event) string {
 		fmt.Fprintf(&b, "started %s (pid %d)", e.Target, e.PID)
 	case session.KindReady:
 		fmt.Fprintf(&b, "%s ready: generation %d, pid %d, %dms", e.Target, e.Generation, e.PID, e.MS)
+		if e.Debug != "" {
+			fmt.Fprintf(&b, ", debugger at %s", e.Debug)
+		}
 	case session.KindStop:
 		fmt.Fprintf(&b, "stopped %s (pid %d)", e.Target, e.PID)
 	case session.KindCrash:

@@ -58,7 +58,7 @@ func TestLifecycle(t *testing.T) {
 	if s := caps.TextDocumentSync; s.OpenClose == nil || !*s.OpenClose || s.Change == nil || *s.Change != 2 || string(s.Save) != `{}` {
 		t.Errorf("textDocumentSync = %+v (save %s), want openClose true, change 2 (incremental), save {}", s, s.Save)
 	}
-	want := []string{"ginhot.restart", "ginhot.rebuild", "ginhot.stop", "ginhot.start", "ginhot.status", "ginhot.explain"}
+	want := []string{"ginhot.restart", "ginhot.rebuild", "ginhot.stop", "ginhot.start", "ginhot.status", "ginhot.explain", "ginhot.debug"}
 	if !slices.Equal(caps.ExecuteCommandProvider.Commands, want) {
 		t.Errorf("commands = %v, want %v", caps.ExecuteCommandProvider.Commands, want)
 	}
@@ -123,6 +123,9 @@ func TestCommandErrors(t *testing.T) {
 		{"status of a non-file URI", execute("ginhot.status", "https://example.com/"), jsonrpc2.InvalidParams, "not a file: URI"},
 		{"params not an object", []int{1}, jsonrpc2.InvalidParams, "executeCommand"},
 		{"restart with nothing running", execute("ginhot.restart"), codeRequestFailed, "no workspace folder is running"},
+		{"debug with a bare boolean", execute("ginhot.debug", true), jsonrpc2.InvalidParams, `{"on": true} or {"on": false}`},
+		{"debug with a string", execute("ginhot.debug", map[string]any{"on": "yes"}), jsonrpc2.InvalidParams, `{"on": true} or {"on": false}`},
+		{"debug with nothing running", execute("ginhot.debug"), codeRequestFailed, "no workspace folder is running"},
 	} {
 		err := c.call("workspace/executeCommand", tc.params, nil)
 		if rpcCode(err) != tc.code || !strings.Contains(err.Error(), tc.msg) {

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/ginhotd/ginhotd/daemon/build"
-	"github.com/ginhotd/ginhotd/daemon/run/internal/dap"
+	"github.com/ginhotd/ginhotd/internal/dap"
 )
 
 // needDlv returns Delve's path, or skips the test when it is not installed;

@@ -10,7 +10,8 @@
 // state. Work that blocks runs on helper goroutines that get immutable values
 // and report back with a typed message (target.go): built, readied, exited,
 // drained, stopped, retry, loaded, generated (generate.go: the generator
-// steps and .env files). Exported methods ask the loop over a
+// steps and .env files), launched and debugWaiting (debug.go: debug mode,
+// each version under Delve). Exported methods ask the loop over a
 // channel, so they are safe for concurrent use. One lock guards the
 // notifier, which app output readers call too; another serialises the
 // generate steps that builds run first, on their helper goroutines.

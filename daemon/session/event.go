@@ -65,6 +65,9 @@ type Event struct {
 	Stderr  bool    `json:"stderr,omitempty"`
 	Message string  `json:"message,omitempty"` // warn, error: a sentence for the user
 	Status  *Status `json:"status,omitempty"`  // status
+	// Debug is, on ready in debug mode, where the version's Delve listens
+	// (DAP and JSON-RPC), "127.0.0.1:PORT"; every version has its own.
+	Debug string `json:"debug,omitempty"`
 }
 
 // Notifier receives every [Event] of a session, in order, from one goroutine
@@ -115,6 +118,10 @@ type TargetStatus struct {
 	Serving    bool   `json:"serving"`    // a version answers requests right now
 	BuildMs    int64  `json:"buildMs"`
 	Error      string `json:"error,omitempty"`
+	// Debug is, in debug mode, where a debugger attaches: Delve's address
+	// for the serving version, or for a starting one that waits for a
+	// debugger (debug_wait). It changes with every version.
+	Debug string `json:"debug,omitempty"`
 }
 
 // Cause records what set off a change, for logs and progress titles.

@@ -33,6 +33,7 @@ func (g fakeGraph) Targets() []analysis.Target { return []analysis.Target{g.targ
 func (g fakeGraph) Roots() []string            { return nil }
 func (g fakeGraph) Explain(string) string      { return "" }
 func (g fakeGraph) Notice() string             { return "" }
+func (g fakeGraph) Modules() []string          { return []string{"example.com/app"} }
 
 func (g fakeGraph) Classify(paths []string) analysis.Result {
 	d := analysis.Decision{Target: g.target, Action: analysis.None, Reason: "nothing imports it"}
@@ -63,19 +64,34 @@ func (w *fakeWatcher) Notify(tag string, paths ...string) {
 	w.batches <- b
 }
 
-// fakeBuilder builds by calling the test's function; it counts builds.
+// fakeBuilder builds by calling the test's function; it counts builds and
+// keeps their options. A debug build's binary lies in its OutDir, as a
+// real one does (the session tells debug binaries by their directory).
 type fakeBuilder struct {
 	mu    sync.Mutex
 	n     int
+	opts  []build.Options
 	build func(ctx context.Context, n int) (build.Result, error)
 }
 
-func (b *fakeBuilder) Build(ctx context.Context, _ build.Options, _ string) (build.Result, error) {
+func (b *fakeBuilder) Build(ctx context.Context, opts build.Options, _ string) (build.Result, error) {
 	b.mu.Lock()
 	b.n++
+	b.opts = append(b.opts, opts)
 	n, f := b.n, b.build
 	b.mu.Unlock()
-	return f(ctx, n)
+	res, err := f(ctx, n)
+	if opts.Debug && res.Binary != "" {
+		res.Binary = filepath.Join(opts.OutDir, res.Binary)
+	}
+	return res, err
+}
+
+// options returns the options of the nth build (1-based).
+func (b *fakeBuilder) options(n int) build.Options {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.opts[n-1]
 }
 
 func (b *fakeBuilder) count() int {
@@ -122,22 +138,45 @@ func stepsOK(int, build.StepOptions) (build.StepResult, error) {
 	return build.StepResult{OK: true, Duration: 100 * time.Millisecond}, nil
 }
 
-// fakeProc is a version's process, driven by its script.
+// fakeProc is a version's process, driven by its script. Started under
+// Delve (spec.Debug), it has a debug address and an app pid of its own,
+// and its debugger state is what the test sets.
 type fakeProc struct {
-	pid    int
-	spec   run.Spec
-	readyc chan struct{}
-	exited chan struct{}
+	pid       int
+	appPID    int
+	debugAddr string
+	spec      run.Spec
+	readyc    chan struct{}
+	exited    chan struct{}
 
 	mu      sync.Mutex
 	err     error
 	tail    []string
 	stopped bool // stopped by the session
+	dbg     run.DebugState
 	once    sync.Once
 }
 
 func (p *fakeProc) PID() int                { return p.pid }
+func (p *fakeProc) AppPID() int             { return p.appPID }
+func (p *fakeProc) DebugAddr() string       { return p.debugAddr }
 func (p *fakeProc) Exited() <-chan struct{} { return p.exited }
+
+func (p *fakeProc) DebugState(context.Context) (run.DebugState, error) {
+	if p.debugAddr == "" {
+		return run.DebugState{}, errors.New("not started under Delve")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dbg, nil
+}
+
+// setDebug sets what Delve says about p.
+func (p *fakeProc) setDebug(st run.DebugState) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dbg = st
+}
 
 func (p *fakeProc) ExitErr() error {
 	p.mu.Lock()
@@ -213,11 +252,18 @@ type fakeRunner struct {
 	procs  []*fakeProc
 	script func(n int) script // script of the Nth start (1-based)
 	port   int
+	dlvErr error // what FindDlv fails with
 }
 
 func (r *fakeRunner) Start(spec run.Spec) (Process, error) {
 	r.mu.Lock()
-	p := &fakeProc{pid: 1000 + len(r.procs) + 1, spec: spec, readyc: make(chan struct{}), exited: make(chan struct{})}
+	n := len(r.procs) + 1
+	p := &fakeProc{pid: 1000 + n, appPID: 1000 + n, spec: spec, readyc: make(chan struct{}), exited: make(chan struct{})}
+	if spec.Debug != nil {
+		// Delve's child; it starts halted with debug_wait.
+		p.appPID, p.debugAddr = 2000+n, fmt.Sprintf("127.0.0.1:%d", 50000+n)
+		p.dbg.Stopped = spec.Debug.Wait
+	}
 	r.procs = append(r.procs, p)
 	sc := r.script(len(r.procs))
 	r.mu.Unlock()
@@ -245,6 +291,13 @@ func (r *fakeRunner) FreePort() (string, error) {
 }
 
 func (r *fakeRunner) WaitPortFree(context.Context, string) error { return nil }
+
+func (r *fakeRunner) FindDlv(context.Context) (string, error) {
+	if r.dlvErr != nil {
+		return "", r.dlvErr
+	}
+	return "/go/bin/dlv", nil
+}
 
 func (r *fakeRunner) proc(n int) *fakeProc {
 	r.mu.Lock()

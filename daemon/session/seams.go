@@ -27,6 +27,8 @@ type Graph interface {
 	Explain(path string) string
 	// Notice says how the targets were chosen when that needs saying ("" if not).
 	Notice() string
+	// Modules are the module paths of the local modules (debug builds).
+	Modules() []string
 }
 
 // Watcher is the file watcher ([watch.Watcher]).
@@ -44,10 +46,17 @@ type Builder interface {
 // Process is one started version of an app ([run.Process]).
 type Process interface {
 	PID() int
+	// AppPID is the app's own pid: PID, or under Delve Delve's child.
+	AppPID() int
 	Exited() <-chan struct{}
 	ExitErr() error
 	Tail() []string
 	Stop() error
+	// DebugAddr is where Delve listens ("" when not started under Delve).
+	DebugAddr() string
+	// DebugState tells whether the app is halted in the debugger and how
+	// many clients are attached (debug mode only).
+	DebugState(ctx context.Context) (run.DebugState, error)
 }
 
 // Runner starts app processes and tells when they are ready.
@@ -60,6 +69,9 @@ type Runner interface {
 	FreePort() (string, error)
 	// WaitPortFree blocks until nothing accepts on addr.
 	WaitPortFree(ctx context.Context, addr string) error
+	// FindDlv returns the dlv binary to start debug versions with, or an
+	// error that says how to install it ([run.FindDlv]).
+	FindDlv(ctx context.Context) (string, error)
 }
 
 // readiness says how to tell that a new version serves.
@@ -151,6 +163,8 @@ func (procRunner) WaitPortFree(ctx context.Context, addr string) error {
 	return run.WaitPortFree(ctx, addr)
 }
 
+func (procRunner) FindDlv(ctx context.Context) (string, error) { return run.FindDlv(ctx) }
+
 // Ready waits until p accepts connections on at.addr, or, in socket mode,
 // until it has stayed up for a short while (the shared socket accepts from
 // the start). Once a second it checks whether the app listens on another
@@ -187,7 +201,7 @@ func (procRunner) Ready(ctx context.Context, p Process, at readiness) error {
 		case <-p.Exited():
 			return stop(exitError(p, false))
 		case <-wrongPort.C:
-			ports, _ := run.ListeningPorts(p.PID())
+			ports, _ := run.ListeningPorts(p.AppPID())
 			if len(ports) > 0 && !containsPort(ports, at.port) {
 				return stop(&startError{msg: fmt.Sprintf("the app listens on port %v, not on PORT=%s: use r.Run() with no address (or read the PORT variable), or run ginhotd with --no-proxy", ports, at.port), fix: true})
 			}

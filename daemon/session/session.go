@@ -50,6 +50,8 @@ type Session struct {
 	diagDirty bool         // diagnostics changed during this turn of the loop
 	gen       generators
 	work      sync.WaitGroup
+	debug     bool   // debug mode is on: builds for Delve, versions under it (debug.go)
+	dlv       string // the dlv binary, found when debug mode went on
 }
 
 // notice is a change reported by an editor.
@@ -100,6 +102,7 @@ func (s *Session) Run(ctx context.Context) error {
 	if err := s.open(); err != nil {
 		return err
 	}
+	s.initDebug()
 	if !s.generateFirst() {
 		for _, t := range s.targets {
 			s.startBuild(t, CauseStart, "first build")
@@ -205,7 +208,7 @@ func AnalysisOptions(cfg config.Config) analysis.Options {
 
 // buildOptions returns the build settings of the session.
 func (s *Session) buildOptions() build.Options {
-	return build.Options{
+	return s.debugBuild(build.Options{
 		Dir:     s.cfg.Dir,
 		OutDir:  s.cache.bin,
 		Flags:   s.cfg.BuildFlags,
@@ -217,7 +220,7 @@ func (s *Session) buildOptions() build.Options {
 		Bin:     s.cfg.Bin,
 		OnStart: s.guard.Add,
 		OnExit:  s.guard.Remove,
-	}
+	})
 }
 
 // buildCommand splits build_cmd into words (validated by config.Load).
@@ -249,7 +252,7 @@ func (s *Session) close() {
 				defer stops.Done()
 				start := time.Now()
 				_ = v.p.Stop()
-				s.emit(Event{Kind: KindStop, Target: t.t.Name, PID: v.p.PID(), MS: time.Since(start).Milliseconds()})
+				s.emit(Event{Kind: KindStop, Target: t.t.Name, PID: v.p.AppPID(), MS: time.Since(start).Milliseconds()})
 			}()
 		}
 	}
@@ -444,7 +447,7 @@ func (s *Session) do(cmd Command, name string) error {
 	for _, t := range ts {
 		switch cmd {
 		case CmdRestart:
-			if t.lastGood == "" {
+			if t.lastGood == "" || !s.binFits(t.lastGood) {
 				s.startBuild(t, CauseManual, "restart requested, no build yet")
 				continue
 			}
@@ -460,7 +463,7 @@ func (s *Session) do(cmd Command, name string) error {
 				continue
 			}
 			t.stopped = false
-			if t.lastGood != "" {
+			if t.lastGood != "" && s.binFits(t.lastGood) {
 				s.startVersion(t, t.lastGood, CauseManual)
 			} else {
 				s.startBuild(t, CauseManual, "start requested")

@@ -21,6 +21,7 @@ func (s *Session) publishStatus() {
 			BuildMs:    t.buildMs,
 			Error:      t.err,
 		}
+		t.debugStatus(&ts)
 		st.Targets = append(st.Targets, ts)
 		if rank(ts.State) > rank(st.State) {
 			st.State = ts.State

@@ -70,6 +70,13 @@ type version struct {
 	// counts from announceFrom, the change the new version answers.
 	announce     *Event
 	announceFrom time.Time
+	// Debug mode (debug.go): debugAddr is where its Delve listens ("" when
+	// it runs without); waiting: it started halted (debug_wait) and no
+	// client is attached; awaited: it has waited for one, so editors
+	// attach to it before it is ready.
+	debugAddr string
+	waiting   bool
+	awaited   bool
 }
 
 // The messages helper goroutines send to the loop. Each carries the target
@@ -162,6 +169,10 @@ func (s *Session) handle(m message) {
 		s.onLoaded(m)
 	case generated:
 		s.onGenerated(m)
+	case launched:
+		s.onLaunched(m)
+	case debugWaiting:
+		s.onDebugWaiting(m)
 	}
 }
 
@@ -341,20 +352,31 @@ func (s *Session) launch(t *target, next *pending) {
 	if at.port != "" {
 		spec.Env = append(spec.Env, "PORT="+at.port)
 	}
+	if s.launchDebug(t, next, spec, at) {
+		return // started on a helper goroutine: see onLaunched
+	}
 	p, err := s.deps.runner.Start(spec)
+	s.started(t, next, at, p, err)
+}
+
+// started goes on once the process of a version has started (or failed
+// to): it watches for its exit and waits, on a helper goroutine, until it
+// is ready.
+func (s *Session) started(t *target, next *pending, at readiness, p Process, err error) {
 	if err != nil {
 		s.startFailed(t, &version{id: next.id, bin: next.bin}, err)
 		return
 	}
 	v := &version{p: p, id: next.id, bin: next.bin, port: at.port, start: time.Now(), changeAt: t.changeAt}
+	v.debugAddr = p.DebugAddr()
 	t.versions = append(t.versions, v)
-	t.pid = p.PID()
-	s.emit(Event{Kind: KindStart, Target: t.t.Name, PID: p.PID(), Cause: next.cause.String()})
+	t.pid = p.AppPID()
+	s.emit(Event{Kind: KindStart, Target: t.t.Name, PID: p.AppPID(), Cause: next.cause.String()})
 	s.spawn(func() {
 		<-p.Exited()
 		s.send(exited{t: t, v: v})
 	})
-	ctx, cancel := context.WithTimeout(s.ctx, at.timeout)
+	ctx, cancel := s.readyContext(t, v, at.timeout)
 	s.spawn(func() {
 		defer cancel()
 		s.send(readied{t: t, v: v, err: s.deps.runner.Ready(ctx, p, at)})
@@ -386,7 +408,7 @@ func (s *Session) promote(t *target, v *version) {
 	v.ready = true
 	s.replaceLastGood(t, v.bin)
 	t.gen++
-	t.pid = v.p.PID()
+	t.pid = v.p.AppPID()
 	t.state = StateRunning
 	t.err = ""
 	t.changeAt = time.Time{}
@@ -401,8 +423,8 @@ func (s *Session) promote(t *target, v *version) {
 			t.router.Switch(net.JoinHostPort("127.0.0.1", v.port))
 		}
 	}
-	ready := Event{Kind: KindReady, Target: t.t.Name, PID: v.p.PID(), Generation: t.gen, MS: time.Since(changeAt).Milliseconds(),
-		Reason: fmt.Sprintf("started in %dms", time.Since(v.start).Milliseconds())}
+	ready := Event{Kind: KindReady, Target: t.t.Name, PID: v.p.AppPID(), Generation: t.gen, MS: time.Since(changeAt).Milliseconds(),
+		Reason: fmt.Sprintf("started in %dms", time.Since(v.start).Milliseconds()), Debug: v.debugAddr}
 	switch {
 	case old == nil:
 		s.emit(ready)
@@ -429,10 +451,13 @@ func (s *Session) replaceLastGood(t *target, bin string) {
 	t.lastGood = bin
 }
 
-// drain lets old finish its in-flight requests, then retires it.
+// drain lets old finish its in-flight requests, then retires it. Under
+// a debugger, old is first kept as long as a client holds it halted.
 func (s *Session) drain(t *target, old *version) {
 	b, timeout := old.backend, s.cfg.DrainTimeout.D()
+	free := s.untilFree(t, old)
 	s.spawn(func() {
+		free()
 		ctx, cancel := context.WithTimeout(s.ctx, timeout)
 		_ = b.Drain(ctx)
 		cancel()
@@ -478,7 +503,7 @@ func (s *Session) retireThen(t *target, v *version, next *pending) {
 func (s *Session) onStopped(m stopped) {
 	t, v := m.t, m.v
 	s.forget(t, v)
-	s.emit(Event{Kind: KindStop, Target: t.t.Name, PID: v.p.PID(), MS: m.ms})
+	s.emit(Event{Kind: KindStop, Target: t.t.Name, PID: v.p.AppPID(), MS: m.ms})
 	if e := v.announce; e != nil {
 		e.MS = time.Since(v.announceFrom).Milliseconds()
 		s.emit(*e)
@@ -519,7 +544,7 @@ func (s *Session) onExited(m exited) {
 	}
 	t.err = reason
 	tail := strings.Join(v.p.Tail(), "\n")
-	s.emit(Event{Kind: KindCrash, Target: t.t.Name, PID: v.p.PID(), Reason: reason, Output: tail, Generation: t.gen})
+	s.emit(Event{Kind: KindCrash, Target: t.t.Name, PID: v.p.AppPID(), Reason: reason, Output: tail, Generation: t.gen})
 	if t.router != nil {
 		t.router.Hold(withOutput(reason, tail))
 	}
@@ -576,7 +601,7 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 		if v.bin != t.lastGood {
 			_ = os.Remove(v.bin)
 		}
-		t.pid = t.cur.p.PID()
+		t.pid = t.cur.p.AppPID()
 		t.state = StateFailed
 		return
 	}

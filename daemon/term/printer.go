@@ -162,6 +162,9 @@ func (p *Printer) text(e session.Event) {
 		line(p.dim, "▶", "starting %s (pid %d)", e.Target, e.PID)
 	case session.KindReady:
 		line(p.green, "●", "%s ready, generation %d, pid %d (%s; %s after the change)", p.bold.Sprint(e.Target), e.Generation, e.PID, e.Reason, ms(e.MS))
+		if e.Debug != "" {
+			line(p.cyan, "⬢", "debugger: attach to %s (Delve, DAP or JSON-RPC; a new address for each version)", e.Debug)
+		}
 	case session.KindStop:
 		line(p.dim, "■", "stopped %s pid %d in %s", e.Target, e.PID, ms(e.MS))
 	case session.KindCrash:

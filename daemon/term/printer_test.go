@@ -137,3 +137,12 @@ func TestAppOutputKeepsItsPlaceBeforeEvents(t *testing.T) {
 		t.Fatalf("output out of order:\n%s", got)
 	}
 }
+
+func TestReadyPrintsTheDebugAddress(t *testing.T) {
+	got := printed(session.Event{Kind: session.KindReady, Target: "./cmd/api", Generation: 2, PID: 4242, Reason: "started in 80ms", MS: 1500, Debug: "127.0.0.1:40123"})
+	want := "16:08:24 ● ./cmd/api ready, generation 2, pid 4242 (started in 80ms; 1.5s after the change)\n" +
+		"16:08:24 ⬢ debugger: attach to 127.0.0.1:40123 (Delve, DAP or JSON-RPC; a new address for each version)\n"
+	if got != want {
+		t.Errorf("printed\n%q\nwant\n%q", got, want)
+	}
+}
