@@ -145,7 +145,7 @@ func (s *Session) debugBuild(o build.Options) build.Options {
 
 // isDebugBin reports whether bin was built for Delve.
 func (s *Session) isDebugBin(bin string) bool {
-	return s.cache != nil && filepath.Dir(bin) == filepath.Join(s.cache.bin, "debug")
+	return s.cache != nil && filepath.Dir(bin) == filepath.Join(s.cache.bin, "debug") || s.debugBins[bin]
 }
 
 // binFits reports whether bin was built for the current mode, so that a

@@ -24,8 +24,9 @@ const (
 	KindLog         Kind = "log"     // one line of app output
 	KindStatus      Kind = "status"  // Status changed
 	KindDiagnostics Kind = "diagnostics"
-	KindWarn        Kind = "warn"  // something the user should fix (Message has the fix)
-	KindError       Kind = "error" // ginhotd itself failed at something
+	KindPrepared    Kind = "prepared" // a speculative build from an editor's buffers is ready for the save
+	KindWarn        Kind = "warn"     // something the user should fix (Message has the fix)
+	KindError       Kind = "error"    // ginhotd itself failed at something
 	// A generate step ([[generate]], go_generate) started, succeeded or
 	// failed; Step names it. On generate_fail, Diagnostics are its errors
 	// at the input's line, and Serving and Generation say what keeps serving.
@@ -54,6 +55,12 @@ type Event struct {
 	// Serving is set on build_fail and crash when a previous version of the
 	// target keeps serving.
 	Serving bool `json:"serving,omitempty"`
+	// Speculative is set on build_ok when the binary was prepared from the
+	// editor's buffers before the save (SavedMS is the build time it
+	// saved), on build_start when the save waits for such a build, on
+	// prepared, and on the ready event of a version prepared so.
+	Speculative bool  `json:"speculative,omitempty"`
+	SavedMS     int64 `json:"saved_ms,omitempty"`
 	// Diagnostics: on build_fail the build's errors; on crash a start-up
 	// panic; on diagnostics the complete current set for the workspace.
 	Diagnostics []build.Diagnostic `json:"diagnostics,omitempty"`
@@ -114,8 +121,9 @@ type TargetStatus struct {
 	State      State  `json:"state"`
 	PID        int    `json:"pid,omitempty"`
 	URL        string `json:"url,omitempty"`
-	Generation int    `json:"generation"` // versions that became ready so far; 0 = none has run yet
-	Serving    bool   `json:"serving"`    // a version answers requests right now
+	Generation int    `json:"generation"`         // versions that became ready so far; 0 = none has run yet
+	Serving    bool   `json:"serving"`            // a version answers requests right now
+	Prepared   bool   `json:"prepared,omitempty"` // the serving version was built before its save (from the editor's buffers, or reused)
 	BuildMs    int64  `json:"buildMs"`
 	Error      string `json:"error,omitempty"`
 	// Debug is, in debug mode, where a debugger attaches: Delve's address

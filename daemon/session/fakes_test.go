@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,7 +29,21 @@ import (
 
 // fakeGraph has one target, ./cmd/api; every .go path rebuilds it, every
 // .tmpl path restarts it, anything else needs nothing.
-type fakeGraph struct{ target analysis.Target }
+type fakeGraph struct {
+	target analysis.Target
+	dir    string // the workspace: every file in it is an input
+}
+
+func (g fakeGraph) Inputs(int) []string {
+	var files []string
+	_ = filepath.WalkDir(g.dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files
+}
 
 func (g fakeGraph) Targets() []analysis.Target { return []analysis.Target{g.target} }
 func (g fakeGraph) Roots() []string            { return nil }
@@ -432,6 +448,7 @@ type harness struct {
 	dir     string
 	cancel  context.CancelFunc
 	ran     chan error
+	saves   int
 }
 
 // newHarness starts a session whose builds take 1 s and whose versions are
@@ -457,7 +474,7 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 	}
 	h.s = newSession(cfg, h.events, deps{
 		load: func(context.Context, analysis.Options) (Graph, error) {
-			return fakeGraph{target: analysis.Target{Path: "example.com/app/cmd/api", Dir: filepath.Join(dir, "cmd/api"), Name: "./cmd/api"}}, nil
+			return fakeGraph{target: analysis.Target{Path: "example.com/app/cmd/api", Dir: filepath.Join(dir, "cmd/api"), Name: "./cmd/api"}, dir: dir}, nil
 		},
 		watch:   func(watch.Options) (Watcher, error) { return h.watcher, nil },
 		builder: h.builder,
@@ -467,6 +484,7 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 			return h.router, "127.0.0.1:8080", nil
 		},
 		guard: func(func(string, ...any)) (*guard.Guard, error) { return nil, nil },
+		store: func(string) (Store, error) { return &fakeStore{bins: map[string]string{}}, nil },
 	})
 	return h
 }
@@ -492,9 +510,53 @@ func (h *harness) stop() {
 }
 
 // save reports a change of path as the editor's save.
+// save writes new content to path, as an editor save does, and reports
+// it.
 func (h *harness) save(path string) {
-	h.watcher.batches <- watch.Batch{Paths: []string{filepath.Join(h.dir, path)}, Tags: map[string]string{filepath.Join(h.dir, path): CauseDidSave.String()}}
+	h.saves++
+	h.write(path, fmt.Sprintf("save %d\n", h.saves))
+	h.report(path)
 }
+
+// write writes content to path in the workspace.
+func (h *harness) write(path, content string) {
+	p := filepath.Join(h.dir, path)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// report sends the change of path as the watcher does, tagged as an
+// editor save.
+func (h *harness) report(path string) {
+	p := filepath.Join(h.dir, path)
+	h.watcher.batches <- watch.Batch{Paths: []string{p}, Tags: map[string]string{p: CauseDidSave.String()}}
+}
+
+// fakeStore keeps binaries where they are.
+type fakeStore struct {
+	mu   sync.Mutex
+	bins map[string]string
+}
+
+func (s *fakeStore) Get(key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.bins[key]
+	return b, ok
+}
+
+func (s *fakeStore) Put(key, bin string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bins[key] = bin
+	return bin, nil
+}
+
+func (s *fakeStore) Keep(...string) {}
 
 // after lets d of fake time pass and every goroutine settle.
 func after(d time.Duration) {

@@ -242,7 +242,8 @@ func TestGoGenerate(t *testing.T) {
 		h.s.cfg.GoGenerate = true
 		h.run()
 		after(2 * time.Second)
-		h.save("internal/kind/kind.go")
+		h.write("internal/kind/kind.go", "package kind\n\n//go:generate stringer -type=Kind\ntype Kind uint8\n")
+		h.report("internal/kind/kind.go")
 		after(2 * time.Second)
 		if h.steps.count() != 1 || h.steps.runs[0].Dir != pkg || !slices.Equal(h.steps.runs[0].Args, []string{"go", "generate", "."}) {
 			t.Fatalf("step runs = %+v, want go generate in %s", h.steps.runs, pkg)

@@ -25,6 +25,8 @@ type Graph interface {
 	Roots() []string
 	Classify(paths []string) analysis.Result
 	Explain(path string) string
+	// Inputs lists the files the build of target i reads.
+	Inputs(i int) []string
 	// Notice says how the targets were chosen when that needs saying ("" if not).
 	Notice() string
 	// Modules are the module paths of the local modules (debug builds).
@@ -112,6 +114,8 @@ type deps struct {
 	// guard starts the watchdog that kills every process group the
 	// session registers if the daemon dies (nil: none).
 	guard func(logf func(string, ...any)) (*guard.Guard, error)
+	// store opens the binary store in dir.
+	store func(dir string) (Store, error)
 }
 
 // realDeps are the production leaves.
@@ -136,6 +140,13 @@ func realDeps() deps {
 		steps:   realSteps{},
 		listen:  listenProxy,
 		guard:   guard.Start,
+		store: func(dir string) (Store, error) {
+			st, err := build.NewStore(dir, build.DefaultStoreEntries, build.DefaultStoreBytes)
+			if err != nil {
+				return nil, err
+			}
+			return st, nil
+		},
 	}
 }
 

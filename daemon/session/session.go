@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -28,11 +29,14 @@ type Session struct {
 	n    Notifier
 	deps deps
 
-	emitMu sync.Mutex // serialises calls to n (the loop and app output readers emit)
+	emitMu     sync.Mutex    // serialises calls to n (the loop and app output readers emit)
+	logBuf     *bufio.Writer // app.log, buffered; guarded by emitMu
+	logPending bool          // a flush of logBuf is scheduled; guarded by emitMu
 
 	msgs    chan message  // results of helper goroutines → loop
 	calls   chan call     // exported methods → loop
 	changes chan notice   // Changed → loop; buffered, never blocks the editor
+	edits   chan edit     // Edited → loop; buffered, never blocks the editor
 	done    chan struct{} // closed when the loop has ended
 	closed  chan struct{} // closed when close has finished
 	final   Status        // the status after close; read only after closed
@@ -52,6 +56,17 @@ type Session struct {
 	work      sync.WaitGroup
 	debug     bool   // debug mode is on: builds for Delve, versions under it (debug.go)
 	dlv       string // the dlv binary, found when debug mode went on
+
+	// Content keys and speculation (speculate.go).
+	bins       Store                   // binaries by content key
+	storeDir   string                  // where bins keeps them
+	debugBins  map[string]bool         // stored binaries built for Delve
+	preparedMS map[string]int64        // content keys built speculatively → how long the build took
+	digests    map[string]fileDigest   // file digests, dropped when a change set names the file
+	handled    map[string]build.Digest // content of each changed path when last acted on
+	buffers    map[string][]byte       // editor buffers that differ from disk
+	quietSeq   int                     // counts edits, to match a quiet window to the last one
+	quietTimer *time.Timer
 }
 
 // notice is a change reported by an editor.
@@ -79,6 +94,7 @@ func newSession(cfg config.Config, n Notifier, d deps) *Session {
 		msgs:    make(chan message),
 		calls:   make(chan call),
 		changes: make(chan notice, 256),
+		edits:   make(chan edit, 256),
 		done:    make(chan struct{}),
 		closed:  make(chan struct{}),
 	}
@@ -121,7 +137,9 @@ func (s *Session) Run(ctx context.Context) error {
 		case c := <-s.calls:
 			c.reply <- c.do()
 		case n := <-s.changes:
-			s.watcher.Notify(n.cause.String(), n.paths...)
+			s.onChanged(n)
+		case e := <-s.edits:
+			s.onEdit(e)
 		case <-ctx.Done():
 			return nil
 		}
@@ -154,6 +172,13 @@ func (s *Session) open() error {
 	if s.logFile, err = os.Create(filepath.Join(s.cache.shared, "app.log")); err != nil {
 		return fmt.Errorf("session: log file: %w", err)
 	}
+	s.logBuf = bufio.NewWriterSize(s.logFile, 64<<10)
+	s.storeDir = filepath.Join(s.cache.bin, "store")
+	if s.bins, err = s.deps.store(s.storeDir); err != nil {
+		return err
+	}
+	s.preparedMS = map[string]int64{}
+	s.debugBins, s.digests, s.handled, s.buffers = map[string]bool{}, map[string]fileDigest{}, map[string]build.Digest{}, map[string][]byte{}
 	start := time.Now()
 	if s.graph, err = s.deps.load(s.ctx, s.analysisOptions()); err != nil {
 		return err
@@ -206,8 +231,8 @@ func AnalysisOptions(cfg config.Config) analysis.Options {
 	}
 }
 
-// buildOptions returns the build settings of the session.
-func (s *Session) buildOptions() build.Options {
+// buildOptions returns the build settings of t.
+func (s *Session) buildOptions(t *target) build.Options {
 	return s.debugBuild(build.Options{
 		Dir:     s.cfg.Dir,
 		OutDir:  s.cache.bin,
@@ -215,7 +240,7 @@ func (s *Session) buildOptions() build.Options {
 		Tags:    s.cfg.Tags,
 		LDFlags: s.cfg.LDFlags,
 		Strip:   s.cfg.Strip,
-		Env:     s.cfg.BuildEnv,
+		Env:     build.CgoEnv(s.cfg.BuildEnv, t.t.Cgo != "", s.cfg.Cgo),
 		Command: buildCommand(s.cfg.BuildCmd),
 		Bin:     s.cfg.Bin,
 		OnStart: s.guard.Add,
@@ -278,10 +303,14 @@ func (s *Session) close() {
 	if s.cache != nil {
 		s.cache.close()
 	}
+	if s.quietTimer != nil {
+		s.quietTimer.Stop()
+	}
 	if s.logFile != nil {
 		s.emitMu.Lock()
+		_ = s.logBuf.Flush()
 		_ = s.logFile.Close()
-		s.logFile = nil
+		s.logBuf, s.logFile = nil, nil
 		s.emitMu.Unlock()
 	}
 }
@@ -319,15 +348,37 @@ func (s *Session) emit(e Event) {
 	e.Time = time.Now()
 	s.emitMu.Lock()
 	defer s.emitMu.Unlock()
-	if e.Kind == KindLog && s.logFile != nil {
-		fmt.Fprintf(s.logFile, "%s %s\n", e.Target, e.Line)
+	if e.Kind == KindLog && s.logBuf != nil {
+		fmt.Fprintf(s.logBuf, "%s %s\n", e.Target, e.Line)
+		if !s.logPending {
+			// One write a while, not one per line: a chatty app under
+			// load would otherwise cost a syscall per request.
+			s.logPending = true
+			time.AfterFunc(logFlush, s.flushLog)
+		}
 	}
 	s.n.Notify(e)
+}
+
+// logFlush bounds how late a line of app output reaches app.log.
+const logFlush = 100 * time.Millisecond
+
+// flushLog writes the buffered app output to app.log.
+func (s *Session) flushLog() {
+	s.emitMu.Lock()
+	defer s.emitMu.Unlock()
+	s.logPending = false
+	if s.logBuf != nil {
+		_ = s.logBuf.Flush()
+	}
 }
 
 // onBatch runs the generate steps a change set sets off, then decides what
 // the rest of it needs and acts on it.
 func (s *Session) onBatch(b watch.Batch) {
+	if b = s.fresh(b); len(b.Paths) == 0 {
+		return
+	}
 	if b, ok := s.generateFor(b); ok {
 		s.decide(b)
 	}
@@ -347,7 +398,7 @@ func (s *Session) decide(b watch.Batch) {
 			acted = true
 			t.changeAt = start
 			t.decisionUS = us
-			s.startBuild(t, cause, d.Reason)
+			s.rebuild(t, b.Paths, cause, d.Reason)
 		case analysis.Restart:
 			acted = true
 			t.changeAt = start

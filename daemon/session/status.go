@@ -18,6 +18,7 @@ func (s *Session) publishStatus() {
 			URL:        t.url,
 			Generation: t.gen,
 			Serving:    t.cur != nil,
+			Prepared:   t.prepared && t.cur != nil,
 			BuildMs:    t.buildMs,
 			Error:      t.err,
 		}

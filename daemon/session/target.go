@@ -52,6 +52,22 @@ type target struct {
 
 	buildDiags []build.Diagnostic
 	runDiags   []build.Diagnostic
+
+	// Content keys and speculation (speculate.go). buildKey is the key of
+	// the build in flight; spec the speculative build in flight; awaiting
+	// the key of a save that waits for it (with its cause and reason);
+	// inputs the files its build reads, from the graph inputsOf; prepared
+	// tells that the serving version was built before its save.
+	buildKey    string
+	spec        *spec
+	specID      int
+	awaiting    string
+	awaitCause  Cause
+	awaitReason string
+	inputs      []string
+	inputsOf    Graph
+	extra       map[string]bool // changed files noted since inputsOf, which may not list them yet
+	prepared    bool
 }
 
 // version is one started process of a target.
@@ -77,6 +93,10 @@ type version struct {
 	debugAddr string
 	waiting   bool
 	awaited   bool
+	// key is the content key of bin ("" if unknown); prepared: bin was
+	// built before the save it answers.
+	key      string
+	prepared bool
 }
 
 // The messages helper goroutines send to the loop. Each carries the target
@@ -89,6 +109,7 @@ type (
 	built struct {
 		t       *target
 		id      int // buildID
+		key     string
 		cause   Cause
 		reason  string
 		started time.Time
@@ -135,9 +156,11 @@ type (
 
 // pending is a start that waits for the old version to free the address.
 type pending struct {
-	id    int
-	bin   string
-	cause Cause
+	id       int
+	bin      string
+	key      string
+	cause    Cause
+	prepared bool
 }
 
 func (built) isMessage()   {}
@@ -167,6 +190,10 @@ func (s *Session) handle(m message) {
 		}
 	case loaded:
 		s.onLoaded(m)
+	case quiet:
+		s.speculate(m)
+	case specBuilt:
+		s.onSpecBuilt(m)
 	case generated:
 		s.onGenerated(m)
 	case launched:
@@ -191,8 +218,9 @@ func (s *Session) startBuild(t *target, cause Cause, reason string) {
 	}
 	s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason, Cause: cause.String(), DecisionUS: t.decisionUS})
 	t.decisionUS = 0
-	m := built{t: t, id: t.buildID, cause: cause, reason: reason, started: time.Now()}
-	opts, pkg, pre := s.buildOptions(), t.t.Path, s.preSteps(cause)
+	opts, pkg, pre := s.buildOptions(t), t.t.Path, s.preSteps(cause)
+	t.buildKey = s.keyOf(t, opts, nil)
+	m := built{t: t, id: t.buildID, key: t.buildKey, cause: cause, reason: reason, started: time.Now()}
 	s.spawn(func() {
 		var ok bool
 		if m.pre, ok = s.runPre(ctx, pre); !ok {
@@ -224,6 +252,7 @@ func (s *Session) onBuilt(m built) {
 		return
 	}
 	t.cancelBuild = nil
+	t.buildKey = ""
 	t.buildMs = m.res.Duration.Milliseconds()
 	switch {
 	case m.err != nil && errors.Is(m.err, context.Canceled):
@@ -259,12 +288,18 @@ func (s *Session) onBuilt(m built) {
 		t.router.ClearFail()
 	}
 	t.backoff.Reset()
+	bin, key := m.res.Binary, m.key
+	if s.touchedSinceKey(t) {
+		key = "" // the binary may not match the key taken at the start
+	} else {
+		bin = s.keepBinary(key, bin)
+	}
 	if t.stopped {
-		s.replaceLastGood(t, m.res.Binary)
+		s.replaceLastGood(t, bin)
 		t.state = StateStopped
 		return
 	}
-	s.startVersion(t, m.res.Binary, m.cause)
+	s.startVersionKey(t, bin, key, m.cause, false)
 }
 
 // touchedSince reports whether a file named by diags was modified after t.
@@ -299,13 +334,19 @@ func (s *Session) restoreState(t *target) {
 // no-proxy mode the old one is stopped first, and the start waits for its
 // address to be free.
 func (s *Session) startVersion(t *target, bin string, cause Cause) {
+	s.startVersionKey(t, bin, "", cause, false)
+}
+
+// startVersionKey is startVersion for a binary whose content key is known;
+// prepared tells that it was built before the save it answers.
+func (s *Session) startVersionKey(t *target, bin, key string, cause Cause, prepared bool) {
 	t.startID++
 	t.state = StateStarting
 	if t.retry != nil {
 		t.retry.Stop()
 		t.retry = nil
 	}
-	next := &pending{id: t.startID, bin: bin, cause: cause}
+	next := &pending{id: t.startID, bin: bin, key: key, cause: cause, prepared: prepared}
 	if t.router == nil && t.sock == nil && t.cur != nil {
 		old := t.cur
 		s.retireThen(t, old, next)
@@ -367,7 +408,7 @@ func (s *Session) started(t *target, next *pending, at readiness, p Process, err
 		s.startFailed(t, &version{id: next.id, bin: next.bin}, err)
 		return
 	}
-	v := &version{p: p, id: next.id, bin: next.bin, port: at.port, start: time.Now(), changeAt: t.changeAt}
+	v := &version{p: p, id: next.id, bin: next.bin, port: at.port, start: time.Now(), changeAt: t.changeAt, key: next.key, prepared: next.prepared}
 	v.debugAddr = p.DebugAddr()
 	t.versions = append(t.versions, v)
 	t.pid = p.AppPID()
@@ -408,6 +449,7 @@ func (s *Session) promote(t *target, v *version) {
 	v.ready = true
 	s.replaceLastGood(t, v.bin)
 	t.gen++
+	t.prepared = v.prepared
 	t.pid = v.p.AppPID()
 	t.state = StateRunning
 	t.err = ""
@@ -424,7 +466,7 @@ func (s *Session) promote(t *target, v *version) {
 		}
 	}
 	ready := Event{Kind: KindReady, Target: t.t.Name, PID: v.p.AppPID(), Generation: t.gen, MS: time.Since(changeAt).Milliseconds(),
-		Reason: fmt.Sprintf("started in %dms", time.Since(v.start).Milliseconds()), Debug: v.debugAddr}
+		Reason: fmt.Sprintf("started in %dms", time.Since(v.start).Milliseconds()), Debug: v.debugAddr, Speculative: v.prepared}
 	switch {
 	case old == nil:
 		s.emit(ready)
@@ -445,10 +487,19 @@ func (s *Session) promote(t *target, v *version) {
 // replaceLastGood makes bin the binary to fall back on, removing the old one
 // (a running process keeps its inode).
 func (s *Session) replaceLastGood(t *target, bin string) {
-	if t.lastGood != "" && t.lastGood != bin {
-		_ = os.Remove(t.lastGood)
+	if t.lastGood != bin {
+		s.discard(t.lastGood)
 	}
 	t.lastGood = bin
+	s.keepBinaries()
+}
+
+// discard removes a binary nothing will run again, unless the binary
+// store owns it (it may serve an undo).
+func (s *Session) discard(bin string) {
+	if bin != "" && !s.inStore(bin) {
+		_ = os.Remove(bin)
+	}
 }
 
 // drain lets old finish its in-flight requests, then retires it. Under
@@ -575,7 +626,7 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 	}
 	if v.id != t.startID {
 		if v.bin != t.lastGood {
-			_ = os.Remove(v.bin)
+			s.discard(v.bin)
 		}
 		return
 	}
@@ -599,7 +650,7 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 	if t.cur != nil {
 		// The old version keeps serving; the broken one is dropped.
 		if v.bin != t.lastGood {
-			_ = os.Remove(v.bin)
+			s.discard(v.bin)
 		}
 		t.pid = t.cur.p.AppPID()
 		t.state = StateFailed
@@ -611,7 +662,7 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 		t.router.Hold(withOutput(reason, ev.Output))
 	}
 	if t.lastGood != "" && v.bin != t.lastGood {
-		_ = os.Remove(v.bin)
+		s.discard(v.bin)
 		s.startVersion(t, t.lastGood, CauseCrash)
 		return
 	}

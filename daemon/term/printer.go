@@ -135,7 +135,13 @@ func (p *Printer) text(e session.Event) {
 	case session.KindBuildStart:
 		line(p.cyan, "⟳", "building %s %s", p.bold.Sprint(e.Target), p.dim.Sprint("— "+e.Reason))
 	case session.KindBuildOK:
+		if e.Reason != "" {
+			line(p.green, "✓", "%s: no build, %s", e.Target, e.Reason)
+			break
+		}
 		line(p.green, "✓", "built %s in %s", e.Target, ms(e.MS))
+	case session.KindPrepared:
+		line(p.dim, "·", "%s", p.dim.Sprintf("prepared %s in %s from the editor's unsaved buffers", e.Target, ms(e.MS)))
 	case session.KindBuildFail:
 		line(p.red, "✗", "build of %s failed in %s; %s", e.Target, ms(e.MS), serving(e, "fix the errors below and save"))
 		if len(e.Diagnostics) == 0 {

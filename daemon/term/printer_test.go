@@ -146,3 +146,14 @@ func TestReadyPrintsTheDebugAddress(t *testing.T) {
 		t.Errorf("printed\n%q\nwant\n%q", got, want)
 	}
 }
+
+func TestReusedAndPreparedBuilds(t *testing.T) {
+	got := printed(session.Event{Kind: session.KindBuildOK, Target: "./cmd/api", Reason: "built before from the same content"})
+	if want := "16:08:24 ✓ ./cmd/api: no build, built before from the same content\n"; got != want {
+		t.Errorf("reused build printed %q, want %q", got, want)
+	}
+	got = printed(session.Event{Kind: session.KindPrepared, Target: "./cmd/api", MS: 1100, Speculative: true})
+	if want := "16:08:24 · prepared ./cmd/api in 1.1s from the editor's unsaved buffers\n"; got != want {
+		t.Errorf("prepared printed %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,415 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/ginhotd/ginhotd/analysis"
+	"github.com/ginhotd/ginhotd/daemon/build"
+	"github.com/ginhotd/ginhotd/daemon/watch"
+)
+
+// This file makes a save cheap when its result is already known.
+//
+// Every build is named by its content key: the build settings and the
+// digests of the files it reads (analysis.Graph.Inputs). Binaries are kept
+// in a bounded store under that key, so a save, an undo or a git checkout
+// that returns a target to a state built before swaps to that binary
+// without building. With an editor attached, the buffers it reports
+// (Edited) are built ahead of the save with `go build -overlay` at low CPU
+// priority once typing pauses (speculate = "300ms"): when the save comes,
+// the files on disk have the key the speculative build used, and the
+// prepared binary starts at once. A speculative build never starts the
+// app, never publishes diagnostics and never shows as a failure.
+
+// Store keeps built binaries by content key ([build.Store]).
+type Store interface {
+	Get(key string) (string, bool)
+	Put(key, binary string) (string, error)
+	Keep(paths ...string)
+}
+
+// edit is a buffer reported by Edited: its content, or nil once it no
+// longer differs from the file on disk.
+type edit struct {
+	path    string
+	content []byte
+}
+
+// spec is a speculative build in flight.
+type spec struct {
+	id     int
+	key    string
+	cancel context.CancelFunc
+}
+
+type (
+	// quiet: typing paused for the speculate window.
+	quiet struct{ seq int }
+	// specBuilt: a speculative build finished.
+	specBuilt struct {
+		t   *target
+		id  int
+		key string
+		res build.Result
+		err error
+	}
+)
+
+func (quiet) isMessage()     {}
+func (specBuilt) isMessage() {}
+
+// Edited reports an editor's buffer of path: its whole content when it
+// differs from the file on disk, nil when it no longer does. It never blocks
+// (the LSP server calls it on its reading goroutine): should its queue be
+// full, the buffer is left out of speculation, which only costs the
+// head start.
+func (s *Session) Edited(path string, content []byte) {
+	select {
+	case s.edits <- edit{path, content}:
+	default:
+	}
+}
+
+// onEdit records a buffer, cancels speculative builds that no longer match
+// what the user is typing, and restarts the quiet window. A buffer that
+// became clean (saved) cancels nothing: the save decides whether the build
+// in flight is the one it needs.
+func (s *Session) onEdit(e edit) {
+	if e.content == nil {
+		delete(s.buffers, e.path)
+	} else {
+		s.buffers[e.path] = e.content
+		for _, t := range s.targets {
+			if t.spec != nil && t.awaiting == "" {
+				t.spec.cancel()
+				t.spec = nil
+			}
+		}
+	}
+	delay, _ := s.cfg.SpeculateDelay()
+	if delay == 0 || len(s.buffers) == 0 {
+		return
+	}
+	s.quietSeq++
+	m := quiet{seq: s.quietSeq}
+	if s.quietTimer != nil {
+		s.quietTimer.Stop()
+	}
+	s.quietTimer = time.AfterFunc(delay, func() { s.send(m) })
+}
+
+// speculate builds, for every target the unsaved buffers reach, what the
+// buffers hold, unless that content is built or being built already.
+func (s *Session) speculate(m quiet) {
+	if m.seq != s.quietSeq {
+		return
+	}
+	for i, t := range s.targets {
+		if t.stopped || t.spec != nil {
+			continue
+		}
+		overlay := map[string][]byte{}
+		for p, c := range s.buffers {
+			res := s.graph.Classify([]string{p})
+			if i < len(res.Decisions) && res.Decisions[i].Action == analysis.Rebuild {
+				overlay[p] = c
+			}
+		}
+		if len(overlay) == 0 {
+			continue
+		}
+		opts := s.buildOptions(t)
+		key := s.keyOf(t, opts, overlay)
+		if _, ok := s.bins.Get(key); ok || key == t.buildKey || (t.cur != nil && key == t.cur.key) {
+			continue
+		}
+		opts.Overlay, opts.Nice = overlay, true
+		ctx, cancel := context.WithCancel(s.ctx)
+		t.specID++
+		t.spec = &spec{id: t.specID, key: key, cancel: cancel}
+		done := specBuilt{t: t, id: t.specID, key: key}
+		pkg := t.t.Path
+		s.spawn(func() {
+			done.res, done.err = s.deps.builder.Build(ctx, opts, pkg)
+			cancel()
+			s.send(done)
+		})
+	}
+}
+
+// onSpecBuilt stores a prepared binary, and starts it when a save is
+// waiting for exactly that content.
+func (s *Session) onSpecBuilt(m specBuilt) {
+	t := m.t
+	if t.spec == nil || m.id != t.spec.id {
+		return // cancelled: the user typed on
+	}
+	t.spec = nil
+	waiting := t.awaiting == m.key
+	t.awaiting = ""
+	if m.err != nil || !m.res.OK {
+		if waiting {
+			// The save needs the errors: build it the normal way.
+			s.startBuild(t, t.awaitCause, t.awaitReason)
+		}
+		return
+	}
+	bin := s.keepBinary(m.key, m.res.Binary)
+	s.preparedMS[m.key] = m.res.Duration.Milliseconds()
+	s.emit(Event{Kind: KindPrepared, Target: t.t.Name, MS: m.res.Duration.Milliseconds(), Speculative: true})
+	if waiting {
+		s.reuse(t, bin, m.key, t.awaitCause, m.res.Duration.Milliseconds())
+	}
+}
+
+// rebuild acts on a change that needs a build of t: it reuses a binary of
+// the same content if there is one, waits for a speculative build of that
+// content, or builds.
+//
+// paths are the changed files: they count in the content key even before a
+// graph reload has listed them among t's inputs (a new file).
+func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string) {
+	s.inputs(t)
+	for _, p := range paths {
+		t.extra[p] = true
+	}
+	key := s.keyOf(t, s.buildOptions(t), nil)
+	switch {
+	case t.cancelBuild != nil && key == t.buildKey:
+		return // this content is being built (an editor save the watcher saw too)
+	case t.cur != nil && key == t.cur.key && t.cancelBuild == nil:
+		if t.state == StateRunning {
+			s.emit(Event{Kind: KindSkip, Target: t.t.Name, Reason: "the serving version was built from this content", Cause: cause.String()})
+			t.changeAt = time.Time{}
+			return
+		}
+		s.reuse(t, t.cur.bin, key, cause, 0) // back to what serves: clear the failure
+		return
+	}
+	if bin, ok := s.bins.Get(key); ok {
+		s.reuse(t, bin, key, cause, s.preparedMS[key])
+		return
+	}
+	if t.spec != nil && t.spec.key == key {
+		s.cancelBuild(t)
+		t.awaiting, t.awaitCause, t.awaitReason = key, cause, reason
+		t.state = StateBuilding
+		s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason + "; the speculative build of this content is finishing", Cause: cause.String(), DecisionUS: t.decisionUS, Speculative: true})
+		t.decisionUS = 0
+		return
+	}
+	if t.spec != nil {
+		t.spec.cancel() // it built buffers that were not saved like that
+		t.spec = nil
+	}
+	s.startBuild(t, cause, reason)
+}
+
+// reuse serves bin, built before from the content key, without a build:
+// it reports a build_ok that took no time and starts bin unless it serves.
+// built is how long the build that made bin took, when it was speculative.
+func (s *Session) reuse(t *target, bin, key string, cause Cause, built int64) {
+	s.cancelBuild(t)
+	t.awaiting = ""
+	if t.buildDiags != nil {
+		t.buildDiags = nil
+		s.diagDirty = true
+	}
+	t.err = ""
+	t.buildMs = 0
+	reason := "built before from the same content"
+	if built > 0 {
+		reason = fmt.Sprintf("prepared from the editor's buffers before the save (the build took %dms)", built)
+	}
+	s.emit(Event{Kind: KindBuildOK, Target: t.t.Name, Cause: cause.String(), Speculative: built > 0, Reason: reason, SavedMS: built})
+	if t.router != nil {
+		t.router.ClearFail()
+	}
+	t.backoff.Reset()
+	switch {
+	case t.stopped:
+		s.replaceLastGood(t, bin)
+		t.state = StateStopped
+	case t.cur != nil && t.cur.bin == bin:
+		t.state = StateRunning
+		t.changeAt = time.Time{}
+	default:
+		s.startVersionKey(t, bin, key, cause, built > 0)
+	}
+}
+
+// cancelBuild stops t's build in flight; its result, if it still comes, is
+// dropped.
+func (s *Session) cancelBuild(t *target) {
+	if t.cancelBuild != nil {
+		t.cancelBuild()
+		t.cancelBuild = nil
+		t.buildID++
+	}
+	t.buildKey = ""
+}
+
+// keyOf is the content key of building t with opts from the files on disk,
+// with the buffers of overlay in place of their files.
+func (s *Session) keyOf(t *target, opts build.Options, overlay map[string][]byte) string {
+	files := map[string]build.Digest{}
+	add := func(p string) {
+		if _, ok := overlay[p]; ok {
+			return
+		}
+		if d, ok := s.digest(p); ok {
+			files[p] = d
+		}
+	}
+	for _, p := range s.inputs(t) {
+		add(p)
+	}
+	for p := range t.extra {
+		add(p)
+	}
+	for p, c := range overlay {
+		files[p] = build.HashBytes(c)
+	}
+	return build.Key(opts, t.t.Path, files)
+}
+
+// inputs returns the files t's build reads, from the current graph. A new
+// graph also clears the changed files noted since the last one (extra).
+func (s *Session) inputs(t *target) []string {
+	if t.inputs == nil || t.inputsOf != s.graph {
+		i := slices.Index(s.targets, t)
+		t.inputs, t.inputsOf, t.extra = s.graph.Inputs(i), s.graph, map[string]bool{}
+	}
+	return t.inputs
+}
+
+// fileDigest is a cached digest with the size and time of the file hashed.
+type fileDigest struct {
+	d    build.Digest
+	mod  time.Time
+	size int64
+}
+
+// digest returns the digest of the file at path, from the cache unless a
+// change set named the path since; false when there is no such file.
+func (s *Session) digest(path string) (build.Digest, bool) {
+	if e, ok := s.digests[path]; ok {
+		return e.d, true
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return build.Digest{}, false
+	}
+	d, err := build.HashFile(path)
+	if err != nil {
+		return build.Digest{}, false
+	}
+	s.digests[path] = fileDigest{d: d, mod: fi.ModTime(), size: fi.Size()}
+	return d, true
+}
+
+// keepBinary keeps bin under key in the store and returns the stored path;
+// the build's own file is removed once stored. A store that fails is not
+// fatal: bin is used as it is.
+func (s *Session) keepBinary(key, bin string) string {
+	if key == "" {
+		return bin
+	}
+	path, err := s.bins.Put(key, bin)
+	if err != nil {
+		return bin
+	}
+	if s.isDebugBin(bin) {
+		s.debugBins[path] = true
+	}
+	if path != bin {
+		_ = os.Remove(bin)
+	}
+	return path
+}
+
+// inStore reports whether bin belongs to the binary store, which removes
+// binaries itself.
+func (s *Session) inStore(bin string) bool {
+	return s.storeDir != "" && filepath.Dir(bin) == s.storeDir
+}
+
+// keepBinaries tells the store which binaries run or are the fallback.
+func (s *Session) keepBinaries() {
+	var keep []string
+	for _, t := range s.targets {
+		keep = append(keep, t.lastGood)
+		for _, v := range t.versions {
+			keep = append(keep, v.bin)
+		}
+	}
+	s.bins.Keep(keep...)
+}
+
+// touchedSinceKey reports whether one of t's inputs changed since its
+// digest was taken, before a build that just finished: its binary may then
+// not match the key taken when the build began.
+func (s *Session) touchedSinceKey(t *target) bool {
+	paths := slices.Concat(s.inputs(t), slices.Collect(maps.Keys(t.extra)))
+	for _, p := range paths {
+		e, hashed := s.digests[p]
+		fi, err := os.Stat(p)
+		switch {
+		case err != nil:
+			if hashed {
+				return true
+			}
+		case !hashed || !fi.ModTime().Equal(e.mod) || fi.Size() != e.size:
+			return true
+		}
+	}
+	return false
+}
+
+// onChanged takes a change an editor reported. A save is decided on at
+// once, without the watcher's quiet window (the watcher's own report of
+// the same content is then dropped by fresh); other reports join the
+// watcher's funnel.
+func (s *Session) onChanged(n notice) {
+	s.watcher.Notify(n.cause.String(), n.paths...)
+	if n.cause != CauseDidSave {
+		return
+	}
+	b := watch.Batch{Tags: map[string]string{}}
+	for _, p := range n.paths {
+		if filepath.IsAbs(p) {
+			b.Paths = append(b.Paths, filepath.Clean(p))
+			b.Tags[filepath.Clean(p)] = n.cause.String()
+		}
+	}
+	s.onBatch(b)
+}
+
+// fresh drops from b the paths whose content is what the session last
+// acted on (an editor save reported twice, by the editor and the watcher),
+// and forgets the cached digests of the others.
+func (s *Session) fresh(b watch.Batch) watch.Batch {
+	out := watch.Batch{Tags: b.Tags}
+	for _, p := range b.Paths {
+		delete(s.digests, p)
+		d, ok := s.digest(p)
+		if !ok {
+			d = absent
+		}
+		if last, seen := s.handled[p]; seen && last == d {
+			continue
+		}
+		s.handled[p] = d
+		out.Paths = append(out.Paths, p)
+	}
+	return out
+}
+
+// absent stands for the digest of a file that does not exist.
+var absent = build.Digest{0xff}
