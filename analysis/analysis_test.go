@@ -746,3 +746,23 @@ func TestInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestQuickTargets: the quick guess finds the mains that import Gin
+// directly, as Load does for the shop fixture, without the go command.
+func TestQuickTargets(t *testing.T) {
+	dir := abs(t, "shop")
+	g := load(t, dir, Options{})
+	var want []string
+	for _, tg := range g.Targets() {
+		want = append(want, tg.Dir)
+	}
+	if diff := cmp.Diff(want, QuickTargets(Options{Dir: dir})); diff != "" {
+		t.Errorf("QuickTargets (-Load's targets +guess):\n%s", diff)
+	}
+	if got := QuickTargets(Options{Dir: dir, Targets: []string{"./cmd/api"}}); len(got) != 1 || got[0] != filepath.Join(dir, "cmd/api") {
+		t.Errorf("explicit ./cmd/api: got %q", got)
+	}
+	if got := QuickTargets(Options{Dir: dir, Targets: []string{"example.com/shop/cmd/api"}}); got != nil {
+		t.Errorf("an import-path target: got %q, want no guess", got)
+	}
+}

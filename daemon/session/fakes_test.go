@@ -437,18 +437,19 @@ func (r *recorder) all(k Kind) []Event {
 
 // harness runs one session on the fakes inside a synctest bubble.
 type harness struct {
-	t       *testing.T
-	s       *Session
-	events  *recorder
-	watcher *fakeWatcher
-	builder *fakeBuilder
-	runner  *fakeRunner
-	router  *fakeRouter
-	steps   *fakeSteps
-	dir     string
-	cancel  context.CancelFunc
-	ran     chan error
-	saves   int
+	t        *testing.T
+	s        *Session
+	events   *recorder
+	watcher  *fakeWatcher
+	builder  *fakeBuilder
+	runner   *fakeRunner
+	router   *fakeRouter
+	steps    *fakeSteps
+	dir      string
+	cancel   context.CancelFunc
+	ran      chan error
+	saves    int
+	loadTime time.Duration // how long the fake graph takes to load
 }
 
 // newHarness starts a session whose builds take 1 s and whose versions are
@@ -474,6 +475,7 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 	}
 	h.s = newSession(cfg, h.events, deps{
 		load: func(context.Context, analysis.Options) (Graph, error) {
+			time.Sleep(h.loadTime)
 			return fakeGraph{target: analysis.Target{Path: "example.com/app/cmd/api", Dir: filepath.Join(dir, "cmd/api"), Name: "./cmd/api"}, dir: dir}, nil
 		},
 		watch:   func(watch.Options) (Watcher, error) { return h.watcher, nil },

@@ -67,6 +67,7 @@ type Session struct {
 	buffers    map[string][]byte       // editor buffers that differ from disk
 	quietSeq   int                     // counts edits, to match a quiet window to the last one
 	quietTimer *time.Timer
+	prebuilds  []*prebuild // first builds started before the graph loaded (first.go)
 }
 
 // notice is a change reported by an editor.
@@ -121,9 +122,10 @@ func (s *Session) Run(ctx context.Context) error {
 	s.initDebug()
 	if !s.generateFirst() {
 		for _, t := range s.targets {
-			s.startBuild(t, CauseStart, "first build")
+			s.firstBuild(t)
 		}
 	}
+	s.dropPrebuilds()
 	s.settle()
 	for {
 		select {
@@ -179,6 +181,7 @@ func (s *Session) open() error {
 	}
 	s.preparedMS = map[string]int64{}
 	s.debugBins, s.digests, s.handled, s.buffers = map[string]bool{}, map[string]fileDigest{}, map[string]build.Digest{}, map[string][]byte{}
+	s.startPrebuilds()
 	start := time.Now()
 	if s.graph, err = s.deps.load(s.ctx, s.analysisOptions()); err != nil {
 		return err
@@ -233,19 +236,26 @@ func AnalysisOptions(cfg config.Config) analysis.Options {
 
 // buildOptions returns the build settings of t.
 func (s *Session) buildOptions(t *target) build.Options {
-	return s.debugBuild(build.Options{
+	o := s.baseBuildOptions()
+	o.Env = build.CgoEnv(s.cfg.BuildEnv, t.t.Cgo != "", s.cfg.Cgo)
+	return s.debugBuild(o)
+}
+
+// baseBuildOptions are the build settings that do not depend on the graph.
+func (s *Session) baseBuildOptions() build.Options {
+	return build.Options{
 		Dir:     s.cfg.Dir,
 		OutDir:  s.cache.bin,
 		Flags:   s.cfg.BuildFlags,
 		Tags:    s.cfg.Tags,
 		LDFlags: s.cfg.LDFlags,
 		Strip:   s.cfg.Strip,
-		Env:     build.CgoEnv(s.cfg.BuildEnv, t.t.Cgo != "", s.cfg.Cgo),
+		Env:     s.cfg.BuildEnv,
 		Command: buildCommand(s.cfg.BuildCmd),
 		Bin:     s.cfg.Bin,
 		OnStart: s.guard.Add,
 		OnExit:  s.guard.Remove,
-	})
+	}
 }
 
 // buildCommand splits build_cmd into words (validated by config.Load).

@@ -199,3 +199,20 @@ func TestEditorSaveSkipsDebounce(t *testing.T) {
 		}
 	})
 }
+
+// TestFirstBuildDuringGraphLoad: the first build of a main that imports
+// Gin starts before the graph has loaded, and the target adopts it.
+func TestFirstBuildDuringGraphLoad(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, func(h *harness) { h.loadTime = time.Second })
+		h.write("cmd/api/main.go", "package main\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc main() { gin.Default().Run() }\n")
+		h.run()
+		after(time.Second + 100*time.Millisecond)
+		if st := h.status(); st.State != StateRunning || h.builder.count() != 1 {
+			t.Fatalf("status = %+v after the load and one build time, builds %d; want running from the build started during the load", st, h.builder.count())
+		}
+		if e, _ := h.events.last(KindBuildStart); !strings.Contains(e.Reason, "while the package graph loaded") {
+			t.Fatalf("build_start = %+v, want the adopted first build", e)
+		}
+	})
+}
