@@ -31,10 +31,12 @@ import (
 //	env:     a change to an env file ─► restart every target with its last good binary
 //
 // A step runs one at a time; inputs that change while it runs make it run
-// once more afterwards. Changes to a step's outputs never run it, and a
-// change to its inputs whose modification time falls inside its own run was
-// written by the step itself: it is reported as a loop and does not run it
-// again.
+// once more afterwards. Changes to a step's outputs never run it. An input
+// that set a step off and has other content once the step has run was
+// rewritten by the step itself: that is reported as a loop, and that
+// content does not run it again (a later edit does). Other files whose
+// modification time falls inside the step's own run were written by it and
+// do not run it again either.
 
 // StepRunner runs one generator step ([build.RunStep]).
 type StepRunner interface {
@@ -62,6 +64,7 @@ type step struct {
 	ranFrom  time.Time // the last finished run
 	ranTo    time.Time
 	again    []string // inputs changed while it ran: run once more
+	triggers map[string]build.Digest // the inputs that set off its last run
 	held     []string // changed Go files, decided on after the run
 	diags    []build.Diagnostic
 }
@@ -85,6 +88,7 @@ type generated struct {
 	first   bool     // part of the run before the first builds
 	started time.Time
 	ended   time.Time
+	before  map[string]build.Digest // the content of paths when it started
 	res     build.StepResult
 	err     error
 }
@@ -171,7 +175,14 @@ func (s *Session) runStep(st *step, paths []string, first bool) {
 		reason = changedReason(s.cfg.Dir, paths)
 	}
 	s.emit(Event{Kind: KindGenerateStart, Step: st.name, Reason: reason})
-	m := generated{st: st, paths: paths, first: first, started: st.runStart}
+	m := generated{st: st, paths: paths, first: first, started: st.runStart, before: map[string]build.Digest{}}
+	for _, p := range paths {
+		d, ok := s.digest(p)
+		if !ok {
+			d = absent
+		}
+		m.before[p] = d
+	}
 	opts := st.opts
 	s.spawn(func() {
 		m.res, m.err = s.deps.steps.Run(s.ctx, opts)
@@ -199,9 +210,11 @@ func (s *Session) onGenerated(m generated) {
 	st := m.st
 	st.running = false
 	st.ranFrom, st.ranTo = m.started, m.ended
+	st.triggers = m.before
 	if m.err != nil && s.ctx.Err() != nil {
 		return // the session is ending
 	}
+	s.rewrites(st, m.before)
 	s.reportStep(st, m.res, m.err)
 	if held := st.held; len(held) > 0 {
 		st.held = nil
@@ -373,8 +386,36 @@ func (s *Session) generateFor(b watch.Batch) (watch.Batch, bool) {
 	return b, len(rest) > 0
 }
 
+// rewrites reports, once, the inputs that set st off and that st rewrote,
+// and marks their new content as handled, so that the watcher's report of
+// it does not run st again.
+func (s *Session) rewrites(st *step, before map[string]build.Digest) {
+	for p, d := range before {
+		if slices.Contains(st.again, p) {
+			continue // edited again while it ran: the next run takes it
+		}
+		delete(s.digests, p)
+		now, ok := s.digest(p)
+		if !ok {
+			now = absent
+		}
+		if now == d {
+			continue
+		}
+		s.handled[p] = now
+		rel, _ := filepath.Rel(s.cfg.Dir, p)
+		s.emit(Event{Kind: KindWarn, Step: st.name, Message: fmt.Sprintf("generate step %q rewrote its own input %s (a loop): not running it again for that change; list what it writes in outputs, or narrow its inputs", st.name, filepath.ToSlash(rel))})
+	}
+}
+
 // wrote reports whether the file p was last modified during a run of st.
+// The inputs that set the run off are judged by their content instead (see
+// rewrites): file times are too coarse to tell the step's write from an
+// edit a moment later.
 func (st *step) wrote(p string) bool {
+	if _, ok := st.triggers[p]; ok {
+		return false
+	}
 	fi, err := os.Stat(p)
 	if err != nil {
 		return false
