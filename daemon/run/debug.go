@@ -282,6 +282,11 @@ func (p *Process) startDebug(bin string) error {
 			p.appMu.Lock()
 			p.app = a
 			p.appMu.Unlock()
+			if p.spec.OnStart != nil {
+				// The app leads a group of its own, which a watchdog must
+				// kill too should the daemon (and so Delve) be killed.
+				p.spec.OnStart(a.pid)
+			}
 			go p.watchApp(a)
 			return nil
 		}

@@ -60,8 +60,10 @@ type Spec struct {
 	// also its process group id on Unix, right after it started. OnExit, if
 	// not nil, is called with the same id once the app has exited and its
 	// group has been killed; on Linux that is before the app is reaped, so
-	// the id cannot have been reused yet. A process watchdog uses them to
-	// kill what would outlive a killed daemon.
+	// the id cannot have been reused yet. Under [Spec.Debug] they are also
+	// called for the app Delve starts, which leads a group of its own
+	// (OnExit once it has been killed; Delve reaps it). A process watchdog
+	// uses them to kill what would outlive a killed daemon.
 	OnStart, OnExit func(pgid int)
 }
 
@@ -248,6 +250,9 @@ func (p *Process) supervise(cmd *exec.Cmd, started chan<- error, outR, errR *os.
 		// Delve's child is in a group of its own: a killed Delve leaves it running.
 		if a := p.knownApp(); a != nil {
 			_ = a.signal(syscall.SIGKILL)
+			if p.spec.OnExit != nil {
+				p.spec.OnExit(a.pid)
+			}
 		}
 		if known, exitErr := p.appStatus(); known {
 			err = exitErr
