@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -16,6 +15,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"golang.org/x/tools/go/packages"
@@ -163,35 +164,13 @@ func parseUses(path string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analysis: read go.work: %w", err)
 	}
+	wf, err := modfile.ParseWork(path, data, nil)
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
 	var uses []string
-	inBlock := false
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := sc.Text()
-		if i := strings.Index(line, "//"); i >= 0 {
-			line = line[:i]
-		}
-		fields := strings.Fields(line)
-		if len(fields) == 0 {
-			continue
-		}
-		switch {
-		case inBlock && fields[0] == ")":
-			inBlock = false
-			continue
-		case inBlock:
-		case fields[0] == "use" && len(fields) > 1 && fields[1] == "(":
-			inBlock = true
-			continue
-		case fields[0] == "use" && len(fields) > 1:
-			fields = fields[1:]
-		default:
-			continue
-		}
-		dir := fields[0]
-		if unq, err := strconv.Unquote(dir); err == nil {
-			dir = unq
-		}
+	for _, u := range wf.Use {
+		dir := u.Path
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(filepath.Dir(path), dir)
 		}

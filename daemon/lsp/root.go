@@ -33,10 +33,10 @@ func newRoot(path string) (root, error) {
 // contains reports whether path lies under r, and returns it in the client's
 // terms (under r.path even when path is under r.real).
 func (r root) contains(path string) (string, bool) {
-	if rel, ok := within(r.path, path); ok {
+	if rel, ok := relIn(r.path, path); ok {
 		return filepath.Join(r.path, rel), true
 	}
-	if rel, ok := within(r.real, path); ok {
+	if rel, ok := relIn(r.real, path); ok {
 		return filepath.Join(r.path, rel), true
 	}
 	return "", false
@@ -52,8 +52,8 @@ func (r root) isModule() bool {
 	return false
 }
 
-// within returns path relative to dir when path lies under dir.
-func within(dir, path string) (string, bool) {
+// relIn returns path relative to dir when path is dir or lies below it.
+func relIn(dir, path string) (string, bool) {
 	rel, err := filepath.Rel(dir, path)
 	if err != nil || filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return "", false
