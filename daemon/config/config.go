@@ -11,6 +11,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginhotd/ginhotd/analysis"
+	"github.com/ginhotd/ginhotd/daemon/proxy"
+	"github.com/ginhotd/ginhotd/daemon/run"
+	"github.com/ginhotd/ginhotd/daemon/watch"
+
 	"github.com/bmatcuk/doublestar/v4"
 )
 
@@ -109,16 +114,16 @@ type Generate struct {
 func Default() Config {
 	return Config{
 		Addr:         "127.0.0.1:8080",
-		Debounce:     Duration(50 * time.Millisecond),
+		Debounce:     Duration(watch.DefaultDebounce),
 		Proxy:        true,
 		LiveReload:   true,
 		Strip:        true,
-		Restart:      []string{"**/*.tmpl", "**/*.gohtml", "**/*.html"},
+		Restart:      analysis.DefaultRestartGlobs(),
 		StopSignal:   "SIGTERM",
 		Speculate:    "300ms",
-		KillTimeout:  Duration(5 * time.Second),
+		KillTimeout:  Duration(run.DefaultKillTimeout),
 		StartTimeout: Duration(15 * time.Second),
-		HoldTimeout:  Duration(30 * time.Second),
+		HoldTimeout:  Duration(proxy.DefaultHoldTimeout),
 		DrainTimeout: Duration(10 * time.Second),
 		Diagnostics:  "all",
 		LogFormat:    "text",
