@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/ginhotd/ginhotd/internal/testkit"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -34,11 +36,7 @@ func load(t testing.TB, dir string, opts Options) *Graph {
 // returns the copy's absolute path.
 func copyFixture(t *testing.T, name string) string {
 	t.Helper()
-	dst := filepath.Join(t.TempDir(), name)
-	if err := os.CopyFS(dst, os.DirFS(filepath.Join("testdata", name))); err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return testkit.CopyModule(t, filepath.Join("testdata", name))
 }
 
 // write creates or replaces the file rel below dir.
@@ -73,15 +71,32 @@ func classify(g *Graph, dir string, rels ...string) outcome {
 	return out
 }
 
-// abs returns the absolute path of testdata/rel.
+// abs returns the absolute path of rel in this test's copy of its
+// fixture (the first element of rel), made on first use.
 func abs(t testing.TB, rel string) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("testdata", filepath.FromSlash(rel)))
-	if err != nil {
-		t.Fatal(err)
+	top, sub, _ := strings.Cut(rel, "/")
+	copiesMu.Lock()
+	defer copiesMu.Unlock()
+	key := t.Name() + "\x00" + top
+	dir, ok := copies[key]
+	if !ok {
+		dir = testkit.CopyModule(t, filepath.Join("testdata", top))
+		copies[key] = dir
+		t.Cleanup(func() {
+			copiesMu.Lock()
+			delete(copies, key)
+			copiesMu.Unlock()
+		})
 	}
-	return p
+	return filepath.Join(dir, filepath.FromSlash(sub))
 }
+
+// copies holds each test's copies of fixtures, by test name and fixture.
+var (
+	copiesMu sync.Mutex
+	copies   = map[string]string{}
+)
 
 func TestShopTargetsAndRoots(t *testing.T) {
 	dir := abs(t, "shop")

@@ -82,31 +82,6 @@ type daemon struct {
 	more   chan struct{}
 }
 
-// copyFixture copies testdata/NAME into a temp dir and returns it.
-func copyFixture(t *testing.T, name string) string {
-	t.Helper()
-	dst := t.TempDir()
-	src := filepath.Join("testdata", name)
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if info.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 // fixtureWithConfig copies the app fixture and writes toml as its
 // ginhot.toml.
 func fixtureWithConfig(t *testing.T, toml string) string {

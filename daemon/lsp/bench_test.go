@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ginhotd/ginhotd/internal/testkit"
 	"go.lsp.dev/uri"
 )
 
@@ -20,10 +21,7 @@ func BenchmarkSaveToDiagnostics(b *testing.B) {
 		{"shop", filepath.Join("..", "..", "examples", "shop"), "internal/handlers/handlers.go"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			dir := filepath.Join(b.TempDir(), bc.name)
-			if err := os.CopyFS(dir, os.DirFS(bc.src)); err != nil {
-				b.Fatal(err)
-			}
+			dir := testkit.CopyModule(b, bc.src)
 			file := filepath.Join(dir, bc.file)
 			good, err := os.ReadFile(file)
 			if err != nil {

@@ -21,6 +21,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/ginhotd/ginhotd/daemon/session"
+	"github.com/ginhotd/ginhotd/internal/testkit"
 )
 
 // TestMain moves the user cache dir (where sessions keep binaries and logs)
@@ -47,11 +48,7 @@ func TestMain(m *testing.M) {
 // returns the copy's path.
 func copyFixture(t testing.TB, name string) string {
 	t.Helper()
-	dst := filepath.Join(t.TempDir(), name)
-	if err := os.CopyFS(dst, os.DirFS(filepath.Join("testdata", name))); err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return testkit.CopyModule(t, filepath.Join("testdata", name))
 }
 
 func writeFile(t testing.TB, path, content string) {

@@ -112,18 +112,6 @@ func await(t *testing.T, ch <-chan result) result {
 	}
 }
 
-// eventually polls cond until it holds or waitTimeout passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // logs collects Logf output.
 type logs struct {
 	mu    sync.Mutex

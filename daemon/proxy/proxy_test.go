@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/ginhotd/ginhotd/internal/testkit"
 )
 
 // Twenty clients hammer the proxy while a new version is switched in every
@@ -104,7 +105,7 @@ func TestHoldThenSwitch(t *testing.T) {
 
 	req, _ := http.NewRequest(http.MethodGet, url+"/held", nil)
 	done := goDo(client(t), req)
-	eventually(t, "the request to be held", func() bool { return p.waiting.Load() == 1 })
+	testkit.Eventually(t, waitTimeout, "the request to be held", func() bool { return p.waiting.Load() == 1 })
 	p.Switch(addr(backend(t, "new")))
 
 	r := await(t, done)
@@ -119,7 +120,7 @@ func TestRequestBeforeFirstSwitch(t *testing.T) {
 	url := front(t, p)
 	req, _ := http.NewRequest(http.MethodGet, url+"/", nil)
 	done := goDo(client(t), req)
-	eventually(t, "the request to be held", func() bool { return p.waiting.Load() == 1 })
+	testkit.Eventually(t, waitTimeout, "the request to be held", func() bool { return p.waiting.Load() == 1 })
 	p.Switch(addr(backend(t, "first")))
 	if r := await(t, done); r.err != nil || r.status != http.StatusOK || r.body != "first /" {
 		t.Fatalf("got status %d, body %q, err %v", r.status, r.body, r.err)
@@ -174,7 +175,7 @@ func TestFirstBuildFails(t *testing.T) {
 
 	req, _ := http.NewRequest(http.MethodGet, url+"/", nil)
 	early := goDo(c, req)
-	eventually(t, "the request to be held", func() bool { return p.waiting.Load() == 1 })
+	testkit.Eventually(t, waitTimeout, "the request to be held", func() bool { return p.waiting.Load() == 1 })
 	p.Fail(out)
 	r := await(t, early)
 	want := "502 Bad Gateway (ginhotd)\n\n" +
@@ -220,7 +221,7 @@ func TestDrainWaitsForInFlight(t *testing.T) {
 
 	req, _ := http.NewRequest(http.MethodGet, url+"/slow", nil)
 	done := goDo(client(t), req)
-	eventually(t, "the request to reach the backend", func() bool { return p.Current().InFlight() == 1 })
+	testkit.Eventually(t, waitTimeout, "the request to reach the backend", func() bool { return p.Current().InFlight() == 1 })
 	old := p.Switch(addr(backend(t, "next")))
 	if old == nil || old.Addr() != addr(slow) {
 		t.Fatalf("Switch returned %v, want the slow backend", old)
@@ -266,7 +267,7 @@ func TestRetryAfterBackendDies(t *testing.T) {
 	gotGet := goDo(c, getReq)
 	postReq, _ := http.NewRequest(http.MethodPost, url+"/post", strings.NewReader("payload"))
 	gotPost := goDo(c, postReq)
-	eventually(t, "both requests to fail their first dial", func() bool {
+	testkit.Eventually(t, waitTimeout, "both requests to fail their first dial", func() bool {
 		return l.count("waiting for the next version") == 2
 	})
 
@@ -411,7 +412,7 @@ func TestClose(t *testing.T) {
 	nextEvent(t, events) // hello
 	req, _ := http.NewRequest(http.MethodGet, url+"/", nil)
 	done := goDo(c, req)
-	eventually(t, "the request to be held", func() bool { return p.waiting.Load() == 1 })
+	testkit.Eventually(t, waitTimeout, "the request to be held", func() bool { return p.waiting.Load() == 1 })
 
 	p.Close()
 	if r := await(t, done); r.status != http.StatusBadGateway || !strings.Contains(r.body, "shutting down") {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ginhotd/ginhotd/daemon/build"
 	"github.com/ginhotd/ginhotd/internal/dap"
+	"github.com/ginhotd/ginhotd/internal/testkit"
 )
 
 // needDlv returns Delve's path, or skips the test when it is not installed;
@@ -105,7 +106,7 @@ func startDebug(t *testing.T, dlv, bin string) (*Process, string) {
 func assertGone(t *testing.T, pids ...int) {
 	t.Helper()
 	for _, pid := range pids {
-		eventually(t, 5*time.Second, "process to end", func() bool { return gone(pid) })
+		testkit.Eventually(t, 5*time.Second, "process to end", func() bool { return gone(pid) })
 	}
 }
 
@@ -146,7 +147,7 @@ func attach(t *testing.T, ctx context.Context, p *Process, file string, line int
 	if err := c.ConfigurationDone(ctx); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "an attached client, app running", func() bool {
+	testkit.Eventually(t, 5*time.Second, "an attached client, app running", func() bool {
 		st, err := p.DebugState(ctx)
 		return err == nil && st.Clients == 1 && !st.Stopped
 	})

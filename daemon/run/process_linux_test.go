@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginhotd/ginhotd/internal/testkit"
 )
 
 // gone reports whether process pid no longer runs: it does not exist or is
@@ -67,7 +69,7 @@ func TestStopKillsGrandchild(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("Stop took %v; the app itself exits on SIGTERM", d)
 	}
-	eventually(t, 2*time.Second, "the grandchild to die with the group", func() bool { return gone(grandchild) })
+	testkit.Eventually(t, 2*time.Second, "the grandchild to die with the group", func() bool { return gone(grandchild) })
 }
 
 // TestAppDiesWithSupervisor runs the test binary as a supervisor that starts
@@ -100,7 +102,7 @@ func TestAppDiesWithSupervisor(t *testing.T) {
 		t.Fatal(err)
 	}
 	sup.Wait()
-	eventually(t, 5*time.Second, "the app to die with its supervisor", func() bool { return gone(app) })
+	testkit.Eventually(t, 5*time.Second, "the app to die with its supervisor", func() bool { return gone(app) })
 }
 
 // TestThreadExitDoesNotKillApp ends many OS threads of the daemon (a
@@ -170,5 +172,5 @@ func TestHooksReportTheGroup(t *testing.T) {
 	default:
 		t.Fatal("OnExit was not called before Stop returned")
 	}
-	eventually(t, 2*time.Second, "the grandchild to die with the group", func() bool { return gone(grandchild) })
+	testkit.Eventually(t, 2*time.Second, "the grandchild to die with the group", func() bool { return gone(grandchild) })
 }

@@ -211,18 +211,6 @@ func startFake(t *testing.T, mode string, spec Spec) (*Process, *collector) {
 	return p, c
 }
 
-// eventually calls cond until it returns true, failing the test after timeout.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // waitExited waits for p to exit.
 func waitExited(t *testing.T, p *Process) {
 	t.Helper()

@@ -63,9 +63,9 @@ type step struct {
 	runStart time.Time
 	ranFrom  time.Time // the last finished run
 	ranTo    time.Time
-	again    []string // inputs changed while it ran: run once more
+	again    []string                // inputs changed while it ran: run once more
 	triggers map[string]build.Digest // the inputs that set off its last run
-	held     []string // changed Go files, decided on after the run
+	held     []string                // changed Go files, decided on after the run
 	diags    []build.Diagnostic
 }
 

@@ -257,25 +257,8 @@ func (s *Session) onBuilt(m built) {
 	switch {
 	case m.err != nil && errors.Is(m.err, context.Canceled):
 		return
-	case m.err != nil:
-		t.err = m.err.Error()
-		msg := m.err.Error()
-		if errors.Is(m.err, build.ErrGoNotFound) {
-			msg = "the go command is not in PATH: install Go (https://go.dev/dl) or put it on PATH, then save again"
-		}
-		s.emit(Event{Kind: KindError, Target: t.t.Name, Message: msg})
-		s.restoreState(t)
-		return
-	case !m.res.OK:
-		t.err = firstLine(m.res.Output)
-		t.buildDiags = m.res.Diags
-		s.diagDirty = true
-		s.emit(Event{Kind: KindBuildFail, Target: t.t.Name, MS: t.buildMs, Diagnostics: m.res.Diags, Output: m.res.Output,
-			Cause: m.cause.String(), Serving: t.cur != nil, Generation: t.gen})
-		if t.router != nil {
-			t.router.Fail(m.res.Output)
-		}
-		t.state = StateFailed
+	case m.err != nil || !m.res.OK:
+		s.buildFailed(t, m)
 		return
 	}
 	if t.buildDiags != nil {
@@ -300,6 +283,30 @@ func (s *Session) onBuilt(m built) {
 		return
 	}
 	s.startVersionKey(t, bin, key, m.cause, false)
+}
+
+// buildFailed reports a build that failed: ginhotd could not build (go
+// missing) or the code did not compile. What serves keeps serving.
+func (s *Session) buildFailed(t *target, m built) {
+	if m.err != nil {
+		t.err = m.err.Error()
+		msg := m.err.Error()
+		if errors.Is(m.err, build.ErrGoNotFound) {
+			msg = "the go command is not in PATH: install Go (https://go.dev/dl) or put it on PATH, then save again"
+		}
+		s.emit(Event{Kind: KindError, Target: t.t.Name, Message: msg})
+		s.restoreState(t)
+		return
+	}
+	t.err = firstLine(m.res.Output)
+	t.buildDiags = m.res.Diags
+	s.diagDirty = true
+	s.emit(Event{Kind: KindBuildFail, Target: t.t.Name, MS: t.buildMs, Diagnostics: m.res.Diags, Output: m.res.Output,
+		Cause: m.cause.String(), Serving: t.cur != nil, Generation: t.gen})
+	if t.router != nil {
+		t.router.Fail(m.res.Output)
+	}
+	t.state = StateFailed
 }
 
 // touchedSince reports whether a file named by diags was modified after t.

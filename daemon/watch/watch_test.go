@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ginhotd/ginhotd/internal/testkit"
 )
 
 // wait bounds every wait for something that should happen.
@@ -81,18 +83,6 @@ func none(t *testing.T, w *Watcher) {
 	case b := <-w.Batches():
 		t.Fatalf("unexpected batch %q", b.Paths)
 	case <-time.After(silence):
-	}
-}
-
-// eventually polls cond until it holds, failing the test at the deadline.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	end := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -257,7 +247,7 @@ func TestNewDirectory(t *testing.T) {
 	write(t, c, "package b\n") // mkdir -p a/b && echo > a/b/c.go
 	write(t, d, "package a\n")
 	expect(t, w, c, d)
-	eventually(t, "3 watches", func() bool { return w.Watches() == 3 })
+	testkit.Eventually(t, wait, "3 watches", func() bool { return w.Watches() == 3 })
 
 	write(t, c, "package b // edited\n")
 	expect(t, w, c)
@@ -276,7 +266,7 @@ func TestRemovedDirectory(t *testing.T) {
 	}
 	must(t, os.RemoveAll(filepath.Join(root, "pkg")))
 	expect(t, w, x, y)
-	eventually(t, "1 watch", func() bool { return w.Watches() == 1 })
+	testkit.Eventually(t, wait, "1 watch", func() bool { return w.Watches() == 1 })
 
 	z := filepath.Join(root, "z.go")
 	write(t, z, "package z\n")
@@ -576,7 +566,7 @@ func TestClose(t *testing.T) {
 			t.Fatal("Batches not closed")
 		}
 		w.Notify("test", filepath.Join(root, "a.go")) // must not block
-		eventually(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
+		testkit.Eventually(t, wait, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
 	}
 }
 
