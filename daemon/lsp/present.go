@@ -123,7 +123,13 @@ func eventLine(e session.Event) string {
 	case session.KindBuildStart:
 		fmt.Fprintf(&b, "building %s", e.Target)
 	case session.KindBuildOK:
+		if e.Reason != "" {
+			fmt.Fprintf(&b, "%s: no build", e.Target) // the reason says why
+			break
+		}
 		fmt.Fprintf(&b, "built %s in %dms", e.Target, e.MS)
+	case session.KindPrepared:
+		fmt.Fprintf(&b, "prepared %s in %dms from the unsaved buffers", e.Target, e.MS)
 	case session.KindBuildFail:
 		fmt.Fprintf(&b, "build of %s failed in %dms", e.Target, e.MS)
 	case session.KindGenerateStart:
