@@ -2,10 +2,13 @@ package session
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ginhotd/ginhotd/analysis"
+	"github.com/ginhotd/ginhotd/daemon/build"
 )
 
 // The first build need not wait for the package graph: go/packages takes
@@ -17,6 +20,7 @@ import (
 // prebuild is a first build started before the graph was loaded.
 type prebuild struct {
 	dir     string
+	opts    build.Options
 	cancel  context.CancelFunc
 	done    chan built // receives the result, once
 	started time.Time
@@ -29,7 +33,10 @@ func (s *Session) startPrebuilds() {
 	if s.cfg.Debug || s.cfg.BuildCmd != "" || len(s.cfg.Generate) > 0 || s.cfg.GoGenerate {
 		return
 	}
+	// Without cgo unless told otherwise, as for most targets (buildOptions);
+	// a target the graph finds using cgo builds again.
 	opts := s.baseBuildOptions()
+	opts.Env = build.CgoEnv(opts.Env, false, s.cfg.Cgo)
 	for _, dir := range analysis.QuickTargets(s.analysisOptions()) {
 		rel, err := filepath.Rel(s.cfg.Dir, dir)
 		if err != nil {
@@ -37,7 +44,7 @@ func (s *Session) startPrebuilds() {
 		}
 		pkg := "./" + filepath.ToSlash(rel)
 		ctx, cancel := context.WithCancel(s.ctx)
-		pb := &prebuild{dir: dir, cancel: cancel, done: make(chan built, 1), started: time.Now()}
+		pb := &prebuild{dir: dir, opts: opts, cancel: cancel, done: make(chan built, 1), started: time.Now()}
 		s.prebuilds = append(s.prebuilds, pb)
 		s.spawn(func() {
 			m := built{started: pb.started}
@@ -51,25 +58,40 @@ func (s *Session) startPrebuilds() {
 // before the graph loaded.
 func (s *Session) firstBuild(t *target) {
 	for i, pb := range s.prebuilds {
-		if pb.dir != t.t.Dir {
+		opts := s.buildOptions(t)
+		if pb.dir != t.t.Dir || !slices.Equal(pb.opts.Env, opts.Env) {
 			continue
 		}
 		s.prebuilds = append(s.prebuilds[:i], s.prebuilds[i+1:]...)
+		if !s.changedSince(t, pb.started) {
+			// Its content key, so that an undo to this state later finds it.
+			t.buildKey = s.keyOf(t, opts, nil)
+		}
 		t.buildID++
 		t.cancelBuild = pb.cancel
 		t.state = StateBuilding
 		t.changeAt = pb.started
 		const reason = "first build (started while the package graph loaded)"
 		s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason, Cause: CauseStart.String()})
-		id := t.buildID
+		id, key := t.buildID, t.buildKey
 		s.spawn(func() {
 			m := <-pb.done
-			m.t, m.id, m.cause, m.reason = t, id, CauseStart, reason
+			m.t, m.id, m.key, m.cause, m.reason = t, id, key, CauseStart, reason
 			s.send(m)
 		})
 		return
 	}
 	s.startBuild(t, CauseStart, "first build")
+}
+
+// changedSince reports whether one of t's inputs was modified after start.
+func (s *Session) changedSince(t *target, start time.Time) bool {
+	for _, p := range s.inputs(t) {
+		if fi, err := os.Stat(p); err != nil || fi.ModTime().After(start) {
+			return true
+		}
+	}
+	return false
 }
 
 // dropPrebuilds cancels the first builds of guessed targets the graph did
