@@ -25,7 +25,7 @@ import (
 // window/logMessage notifications with the time each arrived.
 type lspClient struct {
 	w   io.WriteCloser
-	raw io.Writer // every notification, one JSON line with its arrival time
+	raw io.Writer // notifications but the app's output, one JSON line each with its arrival time
 
 	wmu    sync.Mutex // serialises frames on w
 	nextID int64
@@ -159,7 +159,12 @@ func (c *lspClient) note(at time.Time, m rpcMsg, body []byte) {
 	if m.Method == "textDocument/publishDiagnostics" {
 		return
 	}
-	if c.raw != nil {
+	var kind struct {
+		Type int `json:"type"`
+	}
+	// The app's own output (type 4, Log: a Gin line per request polled)
+	// is left out of the raw record.
+	if c.raw != nil && (m.Method != "window/logMessage" || json.Unmarshal(m.Params, &kind) != nil || kind.Type != 4) {
 		_, _ = fmt.Fprintf(c.raw, "{\"received\":%q,\"message\":%s}\n", at.Format(time.RFC3339Nano), bytes.TrimSpace(body))
 	}
 	c.mu.Lock()
