@@ -98,6 +98,9 @@ func TestGoWrapper(t *testing.T) {
 	if !recs[0].ended || recs[0].rc != 0 || !recs[1].ended || recs[1].rc != 1 {
 		t.Fatalf("records = %+v", recs)
 	}
+	if !recs[0].hasCPU || !recs[1].hasCPU || recs[0].cpu < 0 || recs[0].cpu > time.Second {
+		t.Fatalf("CPU times not logged: %+v", recs)
+	}
 	if d := time.Since(recs[0].start); d < 0 || d > time.Minute {
 		t.Fatalf("start time %v is off", recs[0].start)
 	}

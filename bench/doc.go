@@ -13,6 +13,18 @@
 // and behind ginhotd) and the cgo part (link time with CGO_ENABLED=1 and 0)
 // run in the full run and alone with --only proxy,cgo.
 //
+// The editor rows start `ginhotd --stdio` on their own copy and drive it
+// with a small LSP client (lsp_linux.go): editor-save types a one-line
+// edit as didChange events 80 ms apart, pauses 1 s, writes the file and
+// sends didSave, and times the save until the new version answers;
+// editor-undo restores the text an edit replaced and saves at once;
+// editor-template saves a template edit; editor-typing types 40 keystrokes
+// 120 ms apart with two 1 s pauses and no save, and counts the speculative
+// builds and their CPU time (the go wrapper logs each finished build's CPU
+// time; cancelled ones are sampled from /proc). Each runs alone with
+// --only editor-save (etc.), all of them in the full run; --quick runs
+// editor-save.
+//
 // It owns the bench/ directory and its committed results. It drives the
 // ginhotd binary as a user does, through its JSON event log, and never
 // imports ginhotd's packages. It must not edit anything but its temporary

@@ -50,6 +50,11 @@ func get(ctx context.Context, c *http.Client, url string) (int, string, error) {
 // waitBody polls url every 10 ms until a 200 response's body satisfies ok,
 // and returns the time since t0; it reports false when timeout passes first.
 func waitBody(ctx context.Context, c *http.Client, url string, ok func(string) bool, t0 time.Time, timeout time.Duration) (time.Duration, bool) {
+	return waitBodyEvery(ctx, c, url, ok, t0, timeout, 10*time.Millisecond)
+}
+
+// waitBodyEvery is waitBody polling every interval.
+func waitBodyEvery(ctx context.Context, c *http.Client, url string, ok func(string) bool, t0 time.Time, timeout, interval time.Duration) (time.Duration, bool) {
 	ctx, cancel := context.WithDeadline(ctx, t0.Add(timeout))
 	defer cancel()
 	for {
@@ -60,7 +65,7 @@ func waitBody(ctx context.Context, c *http.Client, url string, ok func(string) b
 		select {
 		case <-ctx.Done():
 			return time.Since(t0), false
-		case <-time.After(10 * time.Millisecond):
+		case <-time.After(interval):
 		}
 	}
 }

@@ -47,14 +47,15 @@ func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s bench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
-// parts are what a run can measure: the floor, each tool, the scale
-// scenario.
+// parts are what a run can measure: the floor, each tool, the scale,
+// proxy and cgo scenarios, and the editor rows.
 func parts() []string {
 	names := []string{"floor"}
 	for _, t := range toolSpecs() {
 		names = append(names, t.Slug)
 	}
-	return append(names, "scale", "proxy", "cgo")
+	names = append(names, "scale", "proxy", "cgo")
+	return append(names, editorParts...)
 }
 
 // plans returns the size of a full or quick run. The quick run leaves out
@@ -62,8 +63,8 @@ func parts() []string {
 func plans(quick bool) Plan {
 	if quick {
 		return Plan{
-			Parts:    []string{"floor", "ginhotd-proxy", "air", "air-delay1"},
-			SaveReps: 2, FloorReps: 1, TemplateReps: 2,
+			Parts:    []string{"floor", "ginhotd-proxy", "air", "air-delay1", "editor-save"},
+			SaveReps: 2, FloorReps: 1, TemplateReps: 2, EditorReps: 5,
 			LoadRate: 200, LoadMin: 3 * time.Second, Reloads: 2,
 			RapidSaves: 10, RapidGap: 100 * time.Millisecond,
 			StormFiles: 60, StormReach: 10,
@@ -79,6 +80,7 @@ func plans(quick bool) Plan {
 		Idle:          20 * time.Second,
 		ScalePackages: 2000, ScaleSaves: 10,
 		ProxyLoad: 10 * time.Second, CgoReps: 9,
+		EditorReps: 10, TypingReps: 3,
 	}
 }
 
@@ -110,6 +112,12 @@ func realMain(args []string) int {
 		}
 		if plan.has("cgo") && plan.CgoReps == 0 {
 			plan.CgoReps = plans(false).CgoReps
+		}
+		if plan.EditorReps == 0 {
+			plan.EditorReps = plans(false).EditorReps
+		}
+		if plan.has("editor-typing") && plan.TypingReps == 0 {
+			plan.TypingReps = plans(false).TypingReps
 		}
 		if plan.has("scale") && plan.ScalePackages == 0 {
 			full := plans(false)
@@ -195,6 +203,9 @@ func run(ctx context.Context, res *Results, keep bool, out string) (err error) {
 	}
 	if res.Plan.has("cgo") && ctx.Err() == nil {
 		res.Cgo = b.cgo()
+	}
+	if slices.ContainsFunc(editorParts, res.Plan.has) && ctx.Err() == nil {
+		res.Editor = b.editor()
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("bench: %w", ctx.Err())
@@ -336,8 +347,15 @@ func (b *bench) saveEvents(dir string, res *Results) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
+	slugs := []string{}
 	for _, t := range res.Tools {
-		src, err := os.ReadFile(filepath.Join(b.work, "logs", t.Slug+".events.jsonl"))
+		slugs = append(slugs, t.Slug)
+	}
+	if res.Editor != nil {
+		slugs = append(slugs, editorSlug)
+	}
+	for _, slug := range slugs {
+		src, err := os.ReadFile(filepath.Join(b.work, "logs", slug+".events.jsonl"))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
@@ -350,7 +368,7 @@ func (b *bench) saveEvents(dir string, res *Results) error {
 				kept = append(kept, line)
 			}
 		}
-		if err := os.WriteFile(filepath.Join(dir, "events-"+t.Slug+".jsonl"), []byte(strings.Join(kept, "\n")+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "events-"+slug+".jsonl"), []byte(strings.Join(kept, "\n")+"\n"), 0o644); err != nil {
 			return fmt.Errorf("bench: %w", err)
 		}
 	}

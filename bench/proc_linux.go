@@ -388,3 +388,85 @@ func idleCost(pid int, d time.Duration, sleep func(time.Duration) error) (Idle, 
 	}
 	return Idle{Seconds: time.Since(start).Seconds(), CPUSeconds: c1 - c0, RSSKB: rss, Watches: w}, nil
 }
+
+// buildCPU samples the CPU time of the builds in a build log that are
+// running, every interval until stopped: the go command of each and every
+// process below it. It is for builds that are killed (a cancelled
+// speculative build), whose CPU time the wrapper cannot log; /proc counts
+// in 10 ms ticks and a process's last interval is missed, so it counts
+// low by up to about 20 ms per process.
+type buildCPU struct {
+	mu    sync.Mutex
+	ticks map[int]uint64 // pid → most utime+stime seen
+	build map[int]string // pid → the build (wrapper id) it belongs to
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+func sampleBuildCPU(log buildLog, interval time.Duration) *buildCPU {
+	s := &buildCPU{ticks: map[int]uint64{}, build: map[int]string{}, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			for _, r := range log.read() {
+				if r.ended {
+					continue
+				}
+				for _, pid := range append([]int{r.pid}, tree(r.pid)...) {
+					st, err := readStat(pid)
+					if err != nil {
+						continue
+					}
+					s.mu.Lock()
+					if v := st.utime + st.stime; v > s.ticks[pid] {
+						s.ticks[pid] = v
+					}
+					s.build[pid] = r.id
+					s.mu.Unlock()
+				}
+			}
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+// end stops sampling and returns the sampled CPU time per build id.
+func (s *buildCPU) end() map[string]time.Duration {
+	close(s.stop)
+	<-s.done
+	out := map[string]time.Duration{}
+	for pid, id := range s.build {
+		out[id] += time.Duration(s.ticks[pid]) * time.Second / clockTicks
+	}
+	return out
+}
+
+// tree returns the processes below pid from the children lists of its
+// threads (a child belongs to the thread that started it).
+func tree(pid int) []int {
+	var out []int
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return nil
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				out = append(out, c)
+				out = append(out, tree(c)...)
+			}
+		}
+	}
+	return out
+}

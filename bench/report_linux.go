@@ -311,7 +311,10 @@ func renderTable(res *Results) string {
 			statCell(f.StrippedStats, median), "")
 	}
 
-	out := t.sb.String()
+	out := ""
+	if len(res.Tools) > 0 || res.Floor != nil {
+		out = t.sb.String() + "\n" + legend
+	}
 	if res.Scale != nil {
 		out += "\n" + renderScale(res.Scale, res.Plan.Idle.String())
 	}
@@ -321,7 +324,9 @@ func renderTable(res *Results) string {
 	if res.Cgo != nil {
 		out += "\n" + renderCgo(res.Cgo)
 	}
-	out += "\n" + legend
+	if res.Editor != nil {
+		out += "\n" + renderEditor(res)
+	}
 	if len(res.Errors) > 0 {
 		out += "\nErrors: " + strings.Join(res.Errors, "; ") + "\n"
 	}
@@ -402,6 +407,9 @@ func renderChart(res *Results) string {
 			fails = append(fails, chartBar{label: name, value: float64(a.Failed), text: fmt.Sprintf("%d of %d", a.Failed, a.Total), color: colors[i]})
 		}
 	}
+	if e := res.Editor; e != nil && e.SaveStats.N > 0 {
+		lat = append(lat, chartBar{label: "ginhotd, editor save", value: e.SaveStats.Median, text: statCell(e.SaveStats, median) + " (LSP, typed then saved)", color: "#264653"})
+	}
 	if res.Floor != nil && res.Floor.Stats.N > 0 {
 		lat = append(lat, chartBar{label: "floor (go build + exec)", value: res.Floor.Stats.Median, text: fmtMS(res.Floor.Stats.Median), color: "#6c757d"})
 		if st := res.Floor.StrippedStats; st.N > 0 {
@@ -449,4 +457,98 @@ func panel(sb *strings.Builder, y, width int, title string, bars []chartBar) {
 		fmt.Fprintf(sb, `<rect x="%d" y="%d" width="%.1f" height="18" fill="%s"/>`+"\n", left+labelW, by, w, b.color)
 		fmt.Fprintf(sb, `<text x="%.1f" y="%d">%s</text>`+"\n", float64(left+labelW)+w+6, by+14, html.EscapeString(b.text))
 	}
+}
+
+// renderEditor renders the editor rows next to the floor, the terminal
+// rows of ginhotd and air.
+func renderEditor(res *Results) string {
+	e := res.Editor
+	var t table
+	t.row("editor rows: ginhotd --stdio driven by an LSP client", "median", "p90", "min – max", "prepared before the save", "floor", "terminal: ginhotd proxy · air · air delay=1ms", "median ÷ floor")
+	t.row("---", "---", "---", "---", "---", "---", "---", "---")
+	cols := columns(res)
+	term := func(f func(*ToolResult) Stats) string {
+		var cells []string
+		for _, i := range []int{0, 2, 3} {
+			if cols[i] == nil || cols[i].StartupErr != "" {
+				cells = append(cells, "—")
+				continue
+			}
+			cells = append(cells, statCell(f(cols[i]), median))
+		}
+		return strings.Join(cells, " · ")
+	}
+	var floorMS, floorStrip, execMS float64
+	floorCell, execCell := "—", "—"
+	if f := res.Floor; f != nil && f.Stats.N > 0 {
+		floorMS, floorStrip, execMS = f.Stats.Median, f.StrippedStats.Median, f.StartStats.Median
+		floorCell = fmt.Sprintf("%s (-s -w: %s)", fmtMS(floorMS), statCell(f.StrippedStats, median))
+		execCell = fmtMS(execMS) + " (exec → 200)"
+	}
+	prepared := func(ss []EditorSample) string {
+		n := 0
+		for _, s := range ss {
+			if s.Prepared {
+				n++
+			}
+		}
+		return fmt.Sprintf("%d of %d", n, len(ss))
+	}
+	stat := func(s Stats) []string {
+		return []string{statCell(s, median), statCell(s, p90), statCell(s, minMax)}
+	}
+	if len(e.Save) > 0 {
+		t.row(append(append([]string{fmt.Sprintf("editor save → serve (n=%d): one-line edit typed %s a key, %s pause, save", len(e.Save), saveKeyGap, editorPause)}, stat(e.SaveStats)...),
+			prepared(e.Save), floorCell, term(func(r *ToolResult) Stats { return r.SaveServeStats }),
+			ratio(e.SaveStats.Median, floorMS)+" (÷ -s -w: "+ratio(e.SaveStats.Median, floorStrip)+")")...)
+		var wait, build, start, ready []float64
+		after := 0
+		for _, s := range e.Save {
+			wait = append(wait, s.WaitMS)
+			if s.SpecBuildMS > 0 {
+				build = append(build, s.SpecBuildMS)
+				start = append(start, s.SpecStartMS)
+			}
+			ready = append(ready, float64(s.ReadyMS))
+			after += s.BuildsAfter
+		}
+		t.row("editor save: where the time went (medians)", fmt.Sprintf("speculative build started %s after the last key, ran %s; the save waited %s for it; start → ready %s; builds after the save: %d in %d saves",
+			fmtMS(summarize(start, 0).Median), fmtMS(summarize(build, 0).Median), fmtMS(summarize(wait, 0).Median), fmtMS(summarize(ready, 0).Median), after, len(e.Save)), "", "", "", "", "", "")
+	}
+	if len(e.Undo) > 0 {
+		t.row(append(append([]string{fmt.Sprintf("undo → serve (n=%d): the served edit undone with one change, saved at once", len(e.Undo))}, stat(e.UndoStats)...),
+			prepared(e.Undo), floorCell, "", ratio(e.UndoStats.Median, floorMS))...)
+	}
+	if len(e.Template) > 0 {
+		t.row(append(append([]string{fmt.Sprintf("editor template save → serve (n=%d)", len(e.Template))}, stat(e.TemplateStats)...),
+			"", execCell, term(func(r *ToolResult) Stats { return r.TemplateStats }), ratio(e.TemplateStats.Median, execMS))...)
+	}
+	out := t.sb.String()
+	if len(e.Typing) > 0 {
+		var tt table
+		tt.row(fmt.Sprintf("typing: %d keystrokes %s apart, %d pauses of %s, no save (%d runs)", typingKeys, typingKeyGap, len(typingGroups)-1, editorPause, len(e.Typing)), "each run")
+		tt.row("---", "---")
+		var during, trail, own, dur float64
+		var cells [4][]string
+		for _, r := range e.Typing {
+			cells[0] = append(cells[0], fmt.Sprintf("%d / %d", r.Started, r.Completed))
+			cells[1] = append(cells[1], fmt.Sprintf("%.2f s", r.CPUS))
+			cells[2] = append(cells[2], fmt.Sprintf("%d / %d, %.2f s", r.TrailStarted, r.TrailCompleted, r.TrailCPUS))
+			cells[3] = append(cells[3], fmt.Sprintf("%.2f s", r.GinhotdCPUS))
+			during, trail, own, dur = during+r.CPUS, trail+r.TrailCPUS, own+r.GinhotdCPUS, dur+r.DurationS
+		}
+		tt.row("builds started / completed while typing", strings.Join(cells[0], " · "))
+		tt.row("CPU seconds of those builds", strings.Join(cells[1], " · "))
+		tt.row("after the last keystroke: builds started / completed, CPU seconds", strings.Join(cells[2], " · "))
+		tt.row("ginhotd's own CPU seconds, first keystroke → settled", strings.Join(cells[3], " · "))
+		if dur > 0 {
+			tt.row("extra CPU per minute of typing: builds while typing (with the final prepared build; ginhotd's own)",
+				fmt.Sprintf("%.1f s/min (%.1f s/min; +%.1f s/min)", during/dur*60, (during+trail)/dur*60, own/dur*60))
+		}
+		out += "\n" + tt.sb.String()
+	}
+	for _, err := range e.Errors {
+		out += "\neditor: " + err
+	}
+	return out
 }

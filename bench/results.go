@@ -21,6 +21,9 @@ type Results struct {
 	Scale     *ScaleResult `json:"scale,omitempty"`
 	Proxy     *ProxyResult `json:"proxy,omitempty"`
 	Cgo       *CgoResult   `json:"cgo,omitempty"`
+	// Editor holds the editor rows: ginhotd --stdio driven by an LSP
+	// client that types, pauses and saves.
+	Editor *EditorResult `json:"editor,omitempty"`
 	// Leftovers lists processes the final sweep had to end; empty when
 	// every process was ended by its tool's stop.
 	Leftovers []string `json:"leftovers"`
@@ -58,6 +61,8 @@ type Plan struct {
 	ScaleSaves    int           `json:"scale_saves"`
 	ProxyLoad     time.Duration `json:"proxy_load_ns"`
 	CgoReps       int           `json:"cgo_reps"`
+	EditorReps    int           `json:"editor_reps"` // editor save, undo and template saves each
+	TypingReps    int           `json:"typing_reps"`
 }
 
 // Sample is one timed save → serve.
@@ -272,4 +277,71 @@ func sampleStats(samples []Sample, method string) Stats {
 		ms = append(ms, s.MS)
 	}
 	return summarize(ms, timeouts)
+}
+
+// EditorResult is the editor rows: one `ginhotd --stdio` on its own copy of
+// examples/shop, driven by the bench's LSP client.
+type EditorResult struct {
+	StartupMS float64 `json:"startup_ms"`
+	// Save: a one-line edit typed as didChange events, a pause, then the
+	// file written and didSave; save → the new version answering.
+	Save      []EditorSample `json:"save"`
+	SaveStats Stats          `json:"save_stats"`
+	// Undo: after an edit was served, the previous content restored with
+	// one change and saved at once; save → the previous version answering.
+	Undo      []EditorSample `json:"undo"`
+	UndoStats Stats          `json:"undo_stats"`
+	// Template: a template edit saved from the editor; save → the page
+	// showing it.
+	Template      []EditorSample `json:"template"`
+	TemplateStats Stats          `json:"template_stats"`
+	// Typing: keystrokes with pauses and no save.
+	Typing []TypingRun `json:"typing"`
+	// CPUTotalS is ginhotd's own CPU time over the editor rows; BuildsTotal
+	// the go builds it ran (start included).
+	CPUTotalS   float64  `json:"cpu_total_s"`
+	BuildsTotal int      `json:"builds_total"`
+	Errors      []string `json:"errors,omitempty"`
+}
+
+// EditorSample is one timed save from the editor, and where its time went.
+type EditorSample struct {
+	Value   string  `json:"value"` // what the save makes the app answer
+	MS      float64 `json:"ms"`    // save → answered
+	Timeout bool    `json:"timeout,omitempty"`
+	// Prepared: ginhot/status said the new version was built before its
+	// save (from the buffers, or a binary of the same content).
+	Prepared bool `json:"prepared"`
+	// SpecStartMS is from the last keystroke to the start of the build that
+	// ran before the save (the speculative build), SpecBuildMS its wall
+	// time, WaitMS how long after the save it ended (0: before the save).
+	SpecStartMS float64 `json:"spec_start_after_last_key_ms,omitempty"`
+	SpecBuildMS float64 `json:"spec_build_ms,omitempty"`
+	WaitMS      float64 `json:"waited_for_build_ms"`
+	// BuildsBefore are the builds started between the first keystroke and
+	// the save; BuildsAfter those started after the save.
+	BuildsBefore int `json:"builds_before_save"`
+	BuildsAfter  int `json:"builds_after_save"`
+	// ReadyMS is the new version's start → ready time that ginhotd logged.
+	ReadyMS int64 `json:"ready_ms"`
+}
+
+// TypingRun is one run of the typing row: keystrokes with pauses, no save.
+type TypingRun struct {
+	Keys      int     `json:"keys"`
+	Pauses    int     `json:"pauses"`
+	DurationS float64 `json:"duration_s"` // first keystroke → last
+	// Started and Completed count the builds that started while typing
+	// (before the last keystroke), CPUS their CPU seconds.
+	Started   int     `json:"builds_started"`
+	Completed int     `json:"builds_completed"`
+	CPUS      float64 `json:"builds_cpu_s"`
+	// Trail* are the builds after the last keystroke, until the session
+	// settled (the prepared build of the final text).
+	TrailStarted   int     `json:"trail_builds_started"`
+	TrailCompleted int     `json:"trail_builds_completed"`
+	TrailCPUS      float64 `json:"trail_builds_cpu_s"`
+	// GinhotdCPUS is ginhotd's own CPU time from the first keystroke until
+	// settled (buffer sync, hashing, build bookkeeping).
+	GinhotdCPUS float64 `json:"ginhotd_cpu_s"`
 }

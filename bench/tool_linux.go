@@ -98,18 +98,21 @@ tmp_dir = "tmp"
 `, delay)
 }
 
-// goWrapper is a `go` that logs each `go build` (start, and end with its
-// exit status) to $BENCH_BUILD_LOG and runs the real go. It is bash for
-// $EPOCHREALTIME: the start line is written before anything else runs, so
-// that a build cancelled at once is still counted. A build killed with its
-// process group (ginhotd cancels stale builds) never logs its end.
+// goWrapper is a `go` that logs each `go build` (start, the CPU time of
+// the go command and everything it waited for, and end with its exit
+// status) to $BENCH_BUILD_LOG and runs the real go. It is bash for
+// $EPOCHREALTIME and the time keyword: the start line is written before
+// anything else runs, so that a build cancelled at once is still counted.
+// A build killed with its process group (ginhotd cancels stale builds)
+// never logs its CPU time or its end.
 func goWrapper(realGo string) string {
 	return fmt.Sprintf(`#!/bin/bash
 # Written by ginhotd's bench: counts go builds, then runs the real go.
 if [ "$1" = build ] && [ -n "$BENCH_BUILD_LOG" ]; then
 	id="$$-$EPOCHREALTIME"
 	echo "start $id" >> "$BENCH_BUILD_LOG"
-	'%[1]s' "$@"
+	TIMEFORMAT="cpu $id %%3U %%3S"
+	{ time '%[1]s' "$@" 2>&3 3>&- ; } 3>&2 2>>"$BENCH_BUILD_LOG"
 	rc=$?
 	echo "end $id $rc $EPOCHREALTIME" >> "$BENCH_BUILD_LOG"
 	exit $rc
@@ -126,6 +129,10 @@ type buildRec struct {
 	end   time.Time
 	ended bool
 	rc    int
+	// cpu is the user plus system CPU time of the go command and the
+	// compilers and linker it ran; hasCPU is false for a killed build.
+	cpu    time.Duration
+	hasCPU bool
 }
 
 // buildLog reads the wrapper's log of one tool.
@@ -146,6 +153,12 @@ func (l buildLog) read() []buildRec {
 			pid, _ := strconv.Atoi(pidS)
 			idx[f[1]] = len(recs)
 			recs = append(recs, buildRec{id: f[1], pid: pid, start: epochTime(at)})
+		case len(f) == 4 && f[0] == "cpu":
+			i, ok := idx[f[1]]
+			if !ok {
+				continue
+			}
+			recs[i].cpu, recs[i].hasCPU = seconds(f[2])+seconds(f[3]), true
 		case len(f) == 4 && f[0] == "end":
 			i, ok := idx[f[1]]
 			if !ok {
@@ -164,6 +177,12 @@ func epochTime(s string) time.Time {
 	n, _ := strconv.ParseInt(sec, 10, 64)
 	us, _ := strconv.ParseInt((frac + "000000")[:6], 10, 64)
 	return time.Unix(n, us*1000)
+}
+
+// seconds parses bash's %3U ("1.234", or "1,234" in some locales).
+func seconds(s string) time.Duration {
+	v, _ := strconv.ParseFloat(strings.ReplaceAll(s, ",", "."), 64)
+	return time.Duration(v * float64(time.Second))
 }
 
 // running reports whether r is still running (started, not ended, and its
