@@ -164,7 +164,8 @@ func (s *Session) onSpecBuilt(m specBuilt) {
 	s.preparedMS[m.key] = m.res.Duration.Milliseconds()
 	s.emit(Event{Kind: KindPrepared, Target: t.t.Name, MS: m.res.Duration.Milliseconds(), Speculative: true})
 	if waiting {
-		s.reuse(t, bin, m.key, t.awaitCause, m.res.Duration.Milliseconds())
+		waited := time.Since(t.awaitSince).Milliseconds()
+		s.reuse(t, bin, m.key, t.awaitCause, m.res.Duration.Milliseconds(), min(waited, m.res.Duration.Milliseconds()))
 	}
 }
 
@@ -189,16 +190,16 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 			t.changeAt = time.Time{}
 			return
 		}
-		s.reuse(t, t.cur.bin, key, cause, 0) // back to what serves: clear the failure
+		s.reuse(t, t.cur.bin, key, cause, 0, 0) // back to what serves: clear the failure
 		return
 	}
 	if bin, ok := s.bins.Get(key); ok {
-		s.reuse(t, bin, key, cause, s.preparedMS[key])
+		s.reuse(t, bin, key, cause, s.preparedMS[key], 0)
 		return
 	}
 	if t.spec != nil && t.spec.key == key {
 		s.cancelBuild(t)
-		t.awaiting, t.awaitCause, t.awaitReason = key, cause, reason
+		t.awaiting, t.awaitCause, t.awaitReason, t.awaitSince = key, cause, reason, time.Now()
 		t.state = StateBuilding
 		s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason + "; the speculative build of this content is finishing", Cause: cause.String(), DecisionUS: t.decisionUS, Speculative: true})
 		t.decisionUS = 0
@@ -212,9 +213,10 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 }
 
 // reuse serves bin, built before from the content key, without a build:
-// it reports a build_ok that took no time and starts bin unless it serves.
-// built is how long the build that made bin took, when it was speculative.
-func (s *Session) reuse(t *target, bin, key string, cause Cause, built int64) {
+// it reports a build_ok and starts bin unless it serves. built is how long
+// the build that made bin took, when it was speculative; waited is how much
+// of it came after the save (the save waited for it to finish).
+func (s *Session) reuse(t *target, bin, key string, cause Cause, built, waited int64) {
 	s.cancelBuild(t)
 	t.awaiting = ""
 	if t.buildDiags != nil {
@@ -222,12 +224,15 @@ func (s *Session) reuse(t *target, bin, key string, cause Cause, built int64) {
 		s.diagDirty = true
 	}
 	t.err = ""
-	t.buildMs = 0
+	t.buildMs = waited
 	reason := "built before from the same content"
-	if built > 0 {
+	switch {
+	case waited > 0:
+		reason = fmt.Sprintf("prepared from the editor's buffers: the build started before the save and took %dms, %dms of them after it", built, waited)
+	case built > 0:
 		reason = fmt.Sprintf("prepared from the editor's buffers before the save (the build took %dms)", built)
 	}
-	s.emit(Event{Kind: KindBuildOK, Target: t.t.Name, Cause: cause.String(), Speculative: built > 0, Reason: reason, SavedMS: built})
+	s.emit(Event{Kind: KindBuildOK, Target: t.t.Name, MS: waited, Cause: cause.String(), Speculative: built > 0, Reason: reason, SavedMS: max(built-waited, 0)})
 	if t.router != nil {
 		t.router.ClearFail()
 	}

@@ -149,6 +149,9 @@ func TestSaveWaitsForMatchingSpeculation(t *testing.T) {
 		if st := h.status(); st.Generation != 2 || !st.Prepared {
 			t.Fatalf("status = %+v, want generation 2, prepared", st)
 		}
+		if ok, _ := h.events.last(KindBuildOK); !ok.Speculative || ok.MS != 500 || ok.SavedMS != 500 {
+			t.Fatalf("build_ok = %+v, want 500ms waited after the save and 500ms saved", ok)
+		}
 	})
 }
 

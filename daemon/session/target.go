@@ -64,6 +64,7 @@ type target struct {
 	awaiting    string
 	awaitCause  Cause
 	awaitReason string
+	awaitSince  time.Time
 	inputs      []string
 	inputsOf    Graph
 	extra       map[string]bool // changed files noted since inputsOf, which may not list them yet

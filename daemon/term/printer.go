@@ -135,11 +135,14 @@ func (p *Printer) text(e session.Event) {
 	case session.KindBuildStart:
 		line(p.cyan, "⟳", "building %s %s", p.bold.Sprint(e.Target), p.dim.Sprint("— "+e.Reason))
 	case session.KindBuildOK:
-		if e.Reason != "" {
+		switch {
+		case e.Reason != "" && e.MS > 0:
+			line(p.green, "✓", "%s: %s", e.Target, e.Reason)
+		case e.Reason != "":
 			line(p.green, "✓", "%s: no build, %s", e.Target, e.Reason)
-			break
+		default:
+			line(p.green, "✓", "built %s in %s", e.Target, ms(e.MS))
 		}
-		line(p.green, "✓", "built %s in %s", e.Target, ms(e.MS))
 	case session.KindPrepared:
 		line(p.dim, "·", "%s", p.dim.Sprintf("prepared %s in %s from the editor's unsaved buffers", e.Target, ms(e.MS)))
 	case session.KindBuildFail:
