@@ -50,7 +50,11 @@ interface DapMessage {
   event?: string;
   command?: string;
   success?: boolean;
-  body?: { reason?: string; stackFrames?: { name?: string; line?: number; source?: { path?: string } }[] };
+  body?: {
+    reason?: string;
+    stackFrames?: { name?: string; line?: number; source?: { path?: string } }[];
+    breakpoints?: { verified?: boolean; line?: number }[];
+  };
 }
 
 /**
@@ -200,7 +204,7 @@ export class DebugFollower implements vscode.DebugAdapterDescriptorFactory, vsco
     };
   }
 
-  /** Records halts, the frame each halts at, and continues. */
+  /** Records breakpoints set, halts, the frame each halts at, and continues. */
   private recordMessage(s: vscode.DebugSession, m: DapMessage): void {
     if (!this.host.record) return;
     if (m.type === 'event' && m.event === 'stopped') {
@@ -210,6 +214,9 @@ export class DebugFollower implements vscode.DebugAdapterDescriptorFactory, vsco
       this.record('debug-continued', s, {});
     } else if (m.type === 'response' && m.success === true && m.command === 'continue') {
       this.record('debug-continued', s, {});
+    } else if (m.type === 'response' && m.success === true && m.command === 'setBreakpoints') {
+      const bps = m.body?.breakpoints ?? [];
+      this.record('debug-breakpoints', s, { verified: bps.filter((b) => b.verified).map((b) => b.line) });
     } else if (m.type === 'response' && m.command === 'stackTrace' && this.frameWanted.has(s)) {
       const top = m.body?.stackFrames?.[0];
       if (!top) return;

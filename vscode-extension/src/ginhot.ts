@@ -188,8 +188,11 @@ export class Ginhot implements vscode.Disposable {
           log: (_type, message) => {
             if (!current()) return;
             this.app.appendLine(message);
-            // The daemon's own lines (not the app's output), for the end-to-end test.
-            if (message.startsWith('ginhotd: ')) this.events.write('daemon-log', { message });
+            // The daemon's own lines (not the app's output; one message may
+            // carry several lines), for the end-to-end test.
+            for (const line of message.split('\n')) {
+              if (line.startsWith('ginhotd: ')) this.events.write('daemon-log', { message: line });
+            }
           },
           stopped: (reason) => {
             if (!current()) return;
