@@ -78,7 +78,8 @@ PATH=$node24:$PATH setsid "$cs" --bind-addr 127.0.0.1:0 --auth none --disable-te
 cspid=$!
 port=
 for _ in $(seq 1 300); do
-  port=$(sed -n 's#.*HTTP server listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$out/code-server.log")
+  # (the log may not exist yet: under set -e a failing sed would end the script)
+  port=$(sed -n 's#.*HTTP server listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$out/code-server.log" 2>/dev/null || true)
   [ -n "$port" ] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
   kill -0 "$cspid" 2>/dev/null || break
   sleep 0.2
