@@ -40,6 +40,21 @@ export interface DebugHost {
   status(): Status | undefined;
   /** Runs the ginhot.debug command: on/off, or toggles when on is undefined. */
   setDebug(on?: boolean): Promise<unknown>;
+  /** Records a debug session event in the test event log (attached, stopped, frame, continued, ended). */
+  record?(event: string, data: Record<string, unknown>): void;
+}
+
+/** The parts of the DAP messages the follower reads. */
+interface DapMessage {
+  type?: string;
+  event?: string;
+  command?: string;
+  success?: boolean;
+  body?: {
+    reason?: string;
+    stackFrames?: { name?: string; line?: number; source?: { path?: string } }[];
+    breakpoints?: { verified?: boolean; line?: number }[];
+  };
 }
 
 /**
@@ -62,6 +77,8 @@ export class DebugFollower implements vscode.DebugAdapterDescriptorFactory, vsco
   /** Sessions ended by a re-attach, whose end is no reason to stop following. */
   private readonly replaced = new WeakSet<vscode.DebugSession>();
   private busy = false;
+  /** Sessions that stopped and whose top frame is not recorded yet. */
+  private readonly frameWanted = new WeakSet<vscode.DebugSession>();
 
   constructor(
     private readonly host: DebugHost,
@@ -143,13 +160,16 @@ export class DebugFollower implements vscode.DebugAdapterDescriptorFactory, vsco
   private started(s: vscode.DebugSession): void {
     if (s.type !== debugType) return;
     this.session = s;
+    this.record('debug-attached', s, { target: s.configuration.target, addr: this.attached && `${this.attached.host}:${this.attached.port}` });
     if (this.wanted === undefined) this.wanted = typeof s.configuration.target === 'string' ? s.configuration.target : '';
     this.bar.tooltip = `Debugging ${s.configuration.target ?? 'the app'} across reloads (Delve at ${this.attached?.host}:${this.attached?.port}). Click to stop.`;
     this.bar.show();
   }
 
   private terminated(s: vscode.DebugSession): void {
-    if (s.type !== debugType || this.replaced.has(s)) return;
+    if (s.type !== debugType) return;
+    this.record('debug-ended', s, { replaced: this.replaced.has(s) });
+    if (this.replaced.has(s)) return;
     if (s !== this.session && this.session) return;
     this.session = undefined;
     this.halted = false;
@@ -169,7 +189,8 @@ export class DebugFollower implements vscode.DebugAdapterDescriptorFactory, vsco
   /** Watches the session's messages for halts and continues. */
   private tracker(s: vscode.DebugSession): vscode.DebugAdapterTracker {
     return {
-      onDidSendMessage: (m: { type?: string; event?: string; command?: string; success?: boolean }) => {
+      onDidSendMessage: (m: DapMessage) => {
+        this.recordMessage(s, m);
         if (s !== this.session) return;
         if (m.type === 'event' && m.event === 'stopped') this.halted = true;
         // Steps halt again at once; only a continue lets the held requests go.
@@ -181,5 +202,30 @@ export class DebugFollower implements vscode.DebugAdapterDescriptorFactory, vsco
         }
       },
     };
+  }
+
+  /** Records breakpoints set, halts, the frame each halts at, and continues. */
+  private recordMessage(s: vscode.DebugSession, m: DapMessage): void {
+    if (!this.host.record) return;
+    if (m.type === 'event' && m.event === 'stopped') {
+      this.frameWanted.add(s);
+      this.record('debug-stopped', s, { reason: m.body?.reason });
+    } else if (m.type === 'event' && m.event === 'continued') {
+      this.record('debug-continued', s, {});
+    } else if (m.type === 'response' && m.success === true && m.command === 'continue') {
+      this.record('debug-continued', s, {});
+    } else if (m.type === 'response' && m.success === true && m.command === 'setBreakpoints') {
+      const bps = m.body?.breakpoints ?? [];
+      this.record('debug-breakpoints', s, { verified: bps.filter((b) => b.verified).map((b) => b.line) });
+    } else if (m.type === 'response' && m.command === 'stackTrace' && this.frameWanted.has(s)) {
+      const top = m.body?.stackFrames?.[0];
+      if (!top) return;
+      this.frameWanted.delete(s);
+      this.record('debug-frame', s, { function: top.name, file: top.source?.path, line: top.line });
+    }
+  }
+
+  private record(event: string, s: vscode.DebugSession, data: Record<string, unknown>): void {
+    this.host.record?.(event, { session: s.id, ...data });
   }
 }

@@ -44,7 +44,7 @@ export class Ginhot implements vscode.Disposable {
     this.daemonOut = vscode.window.createOutputChannel('GinHot Daemon', { log: true });
     this.bar = new StatusBar();
     this.debug = new DebugFollower(
-      { status: () => this.lastStatus, setDebug: (on) => this.setDebug(on) },
+      { status: () => this.lastStatus, setDebug: (on) => this.setDebug(on), record: (event, data) => this.events.write(event, data) },
       () => vscode.workspace.workspaceFolders?.[0],
     );
     this.subscriptions.push(
@@ -186,7 +186,13 @@ export class Ginhot implements vscode.Disposable {
             if (current()) this.setStatus(st);
           },
           log: (_type, message) => {
-            if (current()) this.app.appendLine(message);
+            if (!current()) return;
+            this.app.appendLine(message);
+            // The daemon's own lines (not the app's output; one message may
+            // carry several lines), for the end-to-end test.
+            for (const line of message.split('\n')) {
+              if (line.startsWith('ginhotd: ')) this.events.write('daemon-log', { message: line });
+            }
           },
           stopped: (reason) => {
             if (!current()) return;

@@ -15,6 +15,8 @@ export interface TargetStatus {
   generation: number;
   /** A version of this target answers requests now (absent from daemons before 0.2). */
   serving?: boolean;
+  /** The serving version was built before its save, from the editor's unsaved buffers (or reused from a binary of the same content). */
+  prepared?: boolean;
   buildMs: number;
   error?: string;
   /** Delve's address for the current version in debug mode, e.g. "127.0.0.1:40123"; a new version has a new one. */

@@ -74,10 +74,18 @@ function renderStatus(s: Status): View {
   for (const t of s.targets) lines.push(`- ${targetLine(t)}`);
   if (s.targets.length === 0) lines.push('- no target: no main package imports Gin');
   lines.push('', hint);
-  const view: View = { state: s.state, text: `${icons[s.state] ?? '$(question)'} GinHot: ${label(s)}`, tooltip: lines.join('\n'), command };
+  let text = `${icons[s.state] ?? '$(question)'} GinHot: ${label(s)}`;
+  if (s.state === 'running' && s.targets.some((t) => t.prepared)) text += ` ${preparedMark}`;
+  const view: View = { state: s.state, text, tooltip: lines.join('\n'), command };
   if (s.state === 'failed' || s.state === 'crashed') view.background = 'error';
   return view;
 }
+
+/**
+ * The status text's suffix while a serving version was prepared before its
+ * save (built from the editor's buffers while the user paused).
+ */
+export const preparedMark = '$(zap) prepared';
 
 function label(s: Status): string {
   switch (s.state) {
@@ -119,6 +127,7 @@ function targetLine(t: TargetStatus): string {
   if (t.generation) parts.push(`generation ${t.generation}`);
   if (t.buildMs) parts.push(`last build ${formatMs(t.buildMs)}`);
   if (t.url) parts.push(t.url);
+  if (t.prepared && t.serving !== false) parts.push('$(zap) prepared from the editor\'s buffers before the save');
   if ((t.state === 'failed' || t.state === 'crashed') && t.serving !== undefined) {
     if (t.serving) parts.push(`generation ${t.generation} keeps serving`);
     else parts.push(t.generation ? 'no version is serving' : 'no version has run yet');

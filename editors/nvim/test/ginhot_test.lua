@@ -100,6 +100,13 @@ local function run()
     local got = ginhot.failure_label(c[1])
     check('failure label: ' .. c[2], got == c[2], got)
   end
+  -- a version prepared from the editor's buffers before its save is marked while it serves
+  local prepared = st('running', { state = 'running', url = 'http://127.0.0.1:8080', generation = 4, serving = true, prepared = true })
+  check('statusline marks a prepared version', ginhot.status_label(prepared) == '✓ 127.0.0.1:8080 ⚡ prepared', ginhot.status_label(prepared))
+  check(':GinHotStatus says it was prepared', ginhot.format_status(prepared)[2]:find("prepared from the editor's buffers before the save", 1, true) ~= nil, ginhot.format_status(prepared)[2])
+  local plain = st('running', { state = 'running', url = 'http://127.0.0.1:8080', generation = 5, serving = true })
+  check('statusline without the mark once a version is built after its save', ginhot.status_label(plain) == '✓ 127.0.0.1:8080', ginhot.status_label(plain))
+  check('no prepared mark while building', ginhot.status_label(st('building', { prepared = true })) == '⟳ building')
   for _, c in ipairs({ 'GinHotRestart', 'GinHotRebuild', 'GinHotStop', 'GinHotStart', 'GinHotStatus', 'GinHotExplain', 'GinHotLog' }) do
     check(':' .. c .. ' exists', vim.fn.exists(':' .. c) == 2)
   end
@@ -142,13 +149,15 @@ local function run()
   wait_for('status failed', function() return (ginhot.status(buf) or {}).state == 'failed' end)
   check('statusline shows the failure', ginhot.statusline():find('^✗ build failed') ~= nil, ginhot.statusline())
 
-  -- fix it, :w, the list empties and a new generation runs
+  -- fix it, :w: the list empties and the app is running again; the fix
+  -- restores the content the serving version was built from, so that
+  -- version keeps serving (content-addressed binaries: no new generation)
   vim.api.nvim_buf_set_lines(buf, lnum, lnum + 1, false, { lines[lnum + 1] })
   vim.cmd('silent write')
   wait_for('diagnostics cleared after the fix', function() return #vim.diagnostic.get(buf) == 0 end)
-  wait_for('running a new generation', function()
+  wait_for('running again after the fix', function()
     local st = ginhot.status(buf)
-    return st and st.state == 'running' and st.targets[1].generation > gen
+    return st and st.state == 'running' and st.targets[1].generation == gen and st.targets[1].serving
   end)
 
   -- :GinHotExplain on a file no target reaches
@@ -176,6 +185,33 @@ local function run()
     end
     return false
   end)
+
+  -- type an edit, pause: ginhotd builds the unsaved buffer (speculate), so
+  -- :w serves that binary at once and the statusline says it was prepared
+  vim.cmd('buffer ' .. buf)
+  gen = ginhot.status(buf).targets[1].generation
+  local before = #vim.api.nvim_buf_get_lines(logbuf, 0, -1, false)
+  local mline
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    if l:find('fixture app listening', 1, true) then mline = i - 1 end
+  end
+  check('fixture prints "fixture app listening"', mline ~= nil)
+  local edited = vim.api.nvim_buf_get_lines(buf, mline, mline + 1, false)[1]:gsub('fixture app listening', 'fixture app (edited) listening')
+  vim.api.nvim_buf_set_lines(buf, mline, mline + 1, false, { edited })
+  wait_for('the unsaved buffer prepared (speculative build)', function()
+    for _, l in ipairs(vim.api.nvim_buf_get_lines(logbuf, before, -1, false)) do
+      if l:find('ginhotd: prepared', 1, true) then return true end
+    end
+    return false
+  end)
+  local saved = uv.hrtime()
+  vim.cmd('silent write')
+  wait_for('the prepared version serves', function()
+    local st = ginhot.status(buf)
+    return st and st.state == 'running' and st.targets[1].generation > gen and st.targets[1].prepared == true
+  end)
+  log(string.format('save -> prepared version running (status): %d ms', (uv.hrtime() - saved) / 1e6))
+  check('statusline shows the version was prepared', ginhot.statusline():match('^✓ 127%.0%.0%.1:%d+ ⚡ prepared$') ~= nil, ginhot.statusline())
 
   -- diagnostics 'auto' asks for 'complement' when gopls is attached to the
   -- buffer: a client named gopls (a silent process stands in for it) attaches

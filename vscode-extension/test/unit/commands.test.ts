@@ -100,6 +100,8 @@ test('every command in package.json is registered, and nothing else; every setti
     pkg.contributes.debuggers.map((d: { type: string }) => d.type),
     ['ginhot'],
   );
+  // Without this VS Code refuses breakpoints in Go files unless another extension (vscode-go) allows them.
+  assert.deepEqual(pkg.contributes.breakpoints, [{ language: 'go' }]);
 });
 
 test('start launches the configured binary in the workspace with the settings as initializationOptions', () => {

@@ -20,6 +20,7 @@ function version(gen: number, port?: number): Status {
 
 let status: Status | undefined;
 let setDebugCalls: (boolean | undefined)[];
+let recorded: { event: string; [key: string]: unknown }[];
 let f: DebugFollower;
 const folder = { uri: stub.Uri.file('/w'), name: 'w', index: 0 };
 
@@ -27,12 +28,14 @@ beforeEach(() => {
   stub.reset();
   status = undefined;
   setDebugCalls = [];
+  recorded = [];
   f = new DebugFollower(
     {
       status: () => status,
       setDebug: async (on) => {
         setDebugCalls.push(on);
       },
+      record: (event, data) => recorded.push({ event, ...data }),
     },
     () => folder as never,
   );
@@ -141,4 +144,26 @@ test('a ginhot configuration started from launch.json gets the current version, 
   assert.deepEqual(ports(), [40001]);
   await announce(version(2, 40002));
   assert.deepEqual(ports(), [40001, 40002], 'a session the user started is followed too');
+});
+
+test('the event log gets each attach, breakpoints set, halt (with the frame it halted at), continue and end', async () => {
+  await announce(version(1, 40001));
+  await f.debugApp();
+  const s1 = stub.rec.debugSessions[0];
+  stub.adapterSends(s1, { type: 'response', command: 'setBreakpoints', success: true, body: { breakpoints: [{ verified: true, line: 26 }, { verified: false, line: 90 }] } });
+  stub.adapterSends(s1, { type: 'event', event: 'stopped', body: { reason: 'breakpoint', threadId: 1 } });
+  const frames = { stackFrames: [{ name: 'main.handler', line: 26, source: { path: '/w/handlers.go' } }, { name: 'gin.(*Context).Next', line: 185 }] };
+  stub.adapterSends(s1, { type: 'response', command: 'stackTrace', success: true, body: frames });
+  stub.adapterSends(s1, { type: 'response', command: 'stackTrace', success: true, body: frames }); // a second look at the same halt
+  stub.adapterSends(s1, { type: 'response', command: 'continue', success: true });
+  await announce(version(2, 40002));
+  assert.deepEqual(recorded, [
+    { event: 'debug-attached', session: 's1', target: '.', addr: '127.0.0.1:40001' },
+    { event: 'debug-breakpoints', session: 's1', verified: [26] },
+    { event: 'debug-stopped', session: 's1', reason: 'breakpoint' },
+    { event: 'debug-frame', session: 's1', function: 'main.handler', file: '/w/handlers.go', line: 26 },
+    { event: 'debug-continued', session: 's1' },
+    { event: 'debug-ended', session: 's1', replaced: true },
+    { event: 'debug-attached', session: 's2', target: '.', addr: '127.0.0.1:40002' },
+  ]);
 });

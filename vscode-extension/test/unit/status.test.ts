@@ -80,3 +80,17 @@ test('daemon phases: launching, binary missing, off', () => {
   assert.match(off.tooltip, /exited 5 times/);
   assert.equal(off.command, 'ginhot.restartDaemon');
 });
+
+test('a version prepared from the editor buffers before its save is marked while it serves', () => {
+  const prepared = render({ kind: 'status', status: status('running', { prepared: true, serving: true, buildMs: 0 }) });
+  assert.equal(prepared.text, '$(check) GinHot: 127.0.0.1:8080 $(zap) prepared');
+  assert.match(prepared.tooltip, /`\.\/cmd\/api` running · pid 4120 · generation 3 · http:\/\/127\.0\.0\.1:8080 · \$\(zap\) prepared from the editor's buffers before the save/);
+  // The next version built after its save (or a daemon without the field) drops the mark.
+  for (const t of [{ prepared: false }, {}]) {
+    const v = render({ kind: 'status', status: status('running', t) });
+    assert.equal(v.text, '$(check) GinHot: 127.0.0.1:8080');
+    assert.doesNotMatch(v.tooltip, /prepared/);
+  }
+  // Only a running session shows it: a build in flight is not prepared yet.
+  assert.equal(render({ kind: 'status', status: status('building', { state: 'building', prepared: true }) }).text, '$(sync~spin) GinHot: building');
+});

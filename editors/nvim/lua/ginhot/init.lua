@@ -32,6 +32,9 @@ local defaults = {
     failed = '✗',
     crashed = '⚠',
     stopped = '■',
+    -- appended while the serving version was prepared from the editor's
+    -- buffers before its save
+    prepared = '⚡',
   },
   -- how many app output lines :GinHotLog keeps per root
   log_lines = 5000,
@@ -389,6 +392,9 @@ function M.format_status(s)
     if t.url and t.url ~= '' then
       table.insert(parts, t.url)
     end
+    if t.prepared == true and t.serving ~= false then
+      table.insert(parts, "prepared from the editor's buffers before the save")
+    end
     table.insert(lines, '  ' .. table.concat(parts, ' · '))
     if t.error and t.error ~= '' then
       table.insert(lines, '    ' .. vim.split(t.error, '\n', { plain = true })[1])
@@ -586,11 +592,26 @@ function M.statusline()
   if not s then
     return icons.launching .. ' ginhot'
   end
+  return M.status_label(s, icons)
+end
+
+--- Returns the statusline text of a status s with the symbols of icons
+--- (the setup option): the icon and the state, the URL when running, and
+--- the prepared mark while the serving version was built from the editor's
+--- buffers before its save.
+function M.status_label(s, icons)
+  icons = icons or defaults.icons
   local label = s.state
   if s.state == 'running' then
     for _, t in ipairs(s.targets or {}) do
       if t.url and t.url ~= '' then
         label = t.url:gsub('^https?://', ''):gsub('/$', '')
+        break
+      end
+    end
+    for _, t in ipairs(s.targets or {}) do
+      if t.prepared == true then
+        label = label .. ' ' .. (icons.prepared or defaults.icons.prepared) .. ' prepared'
         break
       end
     end
