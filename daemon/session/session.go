@@ -62,6 +62,7 @@ type Session struct {
 	storeDir   string                  // where bins keeps them
 	debugBins  map[string]bool         // stored binaries built for Delve
 	preparedMS map[string]int64        // content keys built speculatively → how long the build took
+	specErrs   map[string]bool         // errors of speculative builds already reported
 	digests    map[string]fileDigest   // file digests, dropped when a change set names the file
 	handled    map[string]build.Digest // content of each changed path when last acted on
 	buffers    map[string][]byte       // editor buffers that differ from disk
@@ -179,7 +180,7 @@ func (s *Session) open() error {
 	if s.bins, err = s.deps.store(s.storeDir); err != nil {
 		return err
 	}
-	s.preparedMS = map[string]int64{}
+	s.preparedMS, s.specErrs = map[string]int64{}, map[string]bool{}
 	s.debugBins, s.digests, s.handled, s.buffers = map[string]bool{}, map[string]fileDigest{}, map[string]build.Digest{}, map[string][]byte{}
 	s.startPrebuilds()
 	start := time.Now()

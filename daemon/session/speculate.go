@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -153,6 +154,12 @@ func (s *Session) onSpecBuilt(m specBuilt) {
 	t.spec = nil
 	waiting := t.awaiting == m.key
 	t.awaiting = ""
+	if m.err != nil && !errors.Is(m.err, context.Canceled) && !s.specErrs[m.err.Error()] {
+		// ginhotd could not build the buffers (an overlay go build
+		// rejects, a full temp dir): say so once; saves build as usual.
+		s.specErrs[m.err.Error()] = true
+		s.emit(Event{Kind: KindSkip, Target: t.t.Name, Reason: fmt.Sprintf("speculative build stepped aside (%v); saves build as usual", m.err)})
+	}
 	if m.err != nil || !m.res.OK {
 		if waiting {
 			// The save needs the errors: build it the normal way.

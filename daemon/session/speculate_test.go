@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -216,6 +217,45 @@ func TestFirstBuildDuringGraphLoad(t *testing.T) {
 		}
 		if e, _ := h.events.last(KindBuildStart); !strings.Contains(e.Reason, "while the package graph loaded") {
 			t.Fatalf("build_start = %+v, want the adopted first build", e)
+		}
+	})
+}
+
+// TestSpeculationStepsAside: when ginhotd cannot build the buffers at all
+// (here: the overlay cannot be written), it says so once and the save
+// builds as usual.
+func TestSpeculationStepsAside(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, func(h *harness) {
+			ok := builds(time.Second)
+			h.builder.build = func(ctx context.Context, n int) (build.Result, error) {
+				if n == 2 || n == 3 {
+					return build.Result{}, fmt.Errorf("build ./cmd/api: %w: no space left on device", build.ErrOverlay)
+				}
+				return ok(ctx, n)
+			}
+		})
+		h.write("store.go", "v1\n")
+		h.run()
+		after(2 * time.Second)
+		h.typeText("store.go", "v2\n")
+		after(time.Second)
+		h.typeText("store.go", "v3\n")
+		after(time.Second)
+		var asides []Event
+		for _, e := range h.events.all(KindSkip) {
+			if strings.Contains(e.Reason, "stepped aside") {
+				asides = append(asides, e)
+			}
+		}
+		if len(asides) != 1 || len(h.events.all(KindBuildFail)) != 0 || len(h.events.all(KindError)) != 0 {
+			t.Fatalf("events = %q, want the failure said once, as no build failure", h.events.kinds())
+		}
+		h.write("store.go", "v3\n")
+		h.report("store.go")
+		after(2 * time.Second)
+		if st := h.status(); st.Generation != 2 || h.builder.count() != 4 {
+			t.Fatalf("status = %+v, builds %d; want the save built and served", st, h.builder.count())
 		}
 	})
 }
