@@ -31,19 +31,21 @@ import (
 // .tmpl path restarts it, anything else needs nothing.
 type fakeGraph struct {
 	target analysis.Target
-	dir    string // the workspace: every file in it is an input
+	inputs []string // every file of the workspace when the graph loaded
 }
 
-func (g fakeGraph) Inputs(int) []string {
-	var files []string
-	_ = filepath.WalkDir(g.dir, func(p string, d fs.DirEntry, err error) error {
+func newFakeGraph(target analysis.Target, dir string) *fakeGraph {
+	g := &fakeGraph{target: target}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
-			files = append(files, p)
+			g.inputs = append(g.inputs, p)
 		}
 		return nil
 	})
-	return files
+	return g
 }
+
+func (g fakeGraph) Inputs(int) []string { return g.inputs }
 
 func (g fakeGraph) Targets() []analysis.Target { return []analysis.Target{g.target} }
 func (g fakeGraph) Roots() []string            { return nil }
@@ -476,7 +478,7 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 	h.s = newSession(cfg, h.events, deps{
 		load: func(context.Context, analysis.Options) (Graph, error) {
 			time.Sleep(h.loadTime)
-			return fakeGraph{target: analysis.Target{Path: "example.com/app/cmd/api", Dir: filepath.Join(dir, "cmd/api"), Name: "./cmd/api"}, dir: dir}, nil
+			return newFakeGraph(analysis.Target{Path: "example.com/app/cmd/api", Dir: filepath.Join(dir, "cmd/api"), Name: "./cmd/api"}, dir), nil
 		},
 		watch:   func(watch.Options) (Watcher, error) { return h.watcher, nil },
 		builder: h.builder,

@@ -239,9 +239,32 @@ func (s *Session) onGenerated(m generated) {
 		return
 	}
 	s.gen.next = -1
+	// The graph was loaded before the steps wrote their outputs: count them
+	// in the first build's content key, so that the watcher's report of
+	// those files finds the build in flight and builds nothing more.
+	outs := s.stepOutputs()
 	for _, t := range s.targets {
+		s.inputs(t)
+		for _, p := range outs {
+			t.extra[p] = true
+		}
 		s.startBuild(t, CauseStart, "first build")
 	}
+}
+
+// stepOutputs returns the files in the module that match a step's outputs.
+func (s *Session) stepOutputs() []string {
+	var out []string
+	fsys := os.DirFS(s.cfg.Dir)
+	for _, st := range s.gen.steps {
+		for _, g := range st.outputs {
+			matches, _ := doublestar.Glob(fsys, g, doublestar.WithFilesOnly())
+			for _, m := range matches {
+				out = append(out, filepath.Join(s.cfg.Dir, filepath.FromSlash(m)))
+			}
+		}
+	}
+	return out
 }
 
 // reportStep publishes the outcome of a step: its events, its diagnostics

@@ -62,6 +62,7 @@ func TestInputChangeRunsStepNotBuild(t *testing.T) {
 			t.Fatalf("events = %q, want no skip for the input (the step took it)", h.events.kinds())
 		}
 		// The generated Go the step wrote comes back as a change.
+		h.write("views/index_templ.go", "package views // generated\n")
 		h.watcher.batches <- watch.Batch{Paths: []string{filepath.Join(h.dir, "views/index_templ.go")}}
 		after(2 * time.Second)
 		if n, st := h.builder.count(), h.status(); n != 2 || st.Generation != 2 {
@@ -250,6 +251,36 @@ func TestGoGenerate(t *testing.T) {
 		}
 		if got, want := h.events.kinds(), "skip build_start build_ok start ready generate_start generate_ok build_start build_ok start ready stop"; got != want {
 			t.Fatalf("events = %q, want %q", got, want)
+		}
+	})
+}
+
+// TestFirstStepOutputBuildsOnce: the files the steps write before the first
+// build are in that build; the watcher's later report of them builds
+// nothing more.
+func TestFirstStepOutputBuildsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		out := filepath.Join(h.dir, "views/index_templ.go")
+		h.steps.run = func(int, build.StepOptions) (build.StepResult, error) {
+			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+				t.Error(err)
+			}
+			if err := os.WriteFile(out, []byte("package views\n"), 0o644); err != nil {
+				t.Error(err)
+			}
+			return build.StepResult{OK: true}, nil
+		}
+		h.s.cfg.Generate = []config.Generate{templStep}
+		h.run()
+		after(500 * time.Millisecond) // the first build is running
+		h.watcher.batches <- watch.Batch{Paths: []string{out}}
+		after(2 * time.Second)
+		if n := h.builder.count(); n != 1 {
+			t.Fatalf("builds = %d, want 1 (the output was in the first build)", n)
+		}
+		if st := h.status(); st.State != StateRunning || st.Generation != 1 {
+			t.Fatalf("status = %+v, want running generation 1", st)
 		}
 	})
 }

@@ -294,7 +294,7 @@ func (s *Session) keyOf(t *target, opts build.Options, overlay map[string][]byte
 // inputs returns the files t's build reads, from the current graph. A new
 // graph also clears the changed files noted since the last one (extra).
 func (s *Session) inputs(t *target) []string {
-	if t.inputs == nil || t.inputsOf != s.graph {
+	if t.inputsOf == nil || t.inputsOf != s.graph {
 		i := slices.Index(s.targets, t)
 		t.inputs, t.inputsOf, t.extra = s.graph.Inputs(i), s.graph, map[string]bool{}
 	}
