@@ -44,7 +44,7 @@ func TestTypedEditIsPreparedBeforeSave(t *testing.T) {
 	writeFile(t, greet, v2)
 	saved := time.Now()
 	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": u}})
-	n, next = c.await(next, wait, "the prepared version running", isStatus(dir, func(st session.Status) bool {
+	c.await(next, wait, "the prepared version running", isStatus(dir, func(st session.Status) bool {
 		return st.State == session.StateRunning && st.Targets[0].Generation == 2 && st.Targets[0].Prepared
 	}))
 	t.Logf("didSave → prepared version ready: %v", time.Since(saved))
