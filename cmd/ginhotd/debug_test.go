@@ -56,21 +56,11 @@ func debugAttach(t *testing.T, ctx context.Context, addr, file string, line int)
 	if !strings.HasPrefix(addr, "127.0.0.1:") {
 		t.Fatalf("debug address %q, want 127.0.0.1:PORT", addr)
 	}
-	c, err := dap.Dial(ctx, addr)
+	c, err := dap.AttachWithBreakpoint(ctx, addr, file, line)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	if err := c.Attach(ctx); err != nil {
-		t.Fatal(err)
-	}
-	bps, err := c.SetBreakpoints(ctx, file, line)
-	if err != nil || len(bps) != 1 || !bps[0].Verified {
-		t.Fatalf("setBreakpoints: %+v, %v", bps, err)
-	}
-	if err := c.ConfigurationDone(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return c
 }
 

@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginhotd/ginhotd/internal/testkit"
 )
 
 // TestKilledDaemonLeavesNoBuildBehind SIGKILLs the daemon while `go build`
@@ -26,16 +26,16 @@ func TestKilledDaemonLeavesNoBuildBehind(t *testing.T) {
 	var goPID int
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		ps := procs(t)
+		ps := testkit.Procs(t)
 		goPID = 0
 		for _, p := range ps {
-			if p.ppid == daemonPID && p.pgrp == p.pid && p.comm == "go" && p.state != 'Z' {
-				goPID = p.pid
+			if p.PPID == daemonPID && p.PGID == p.PID && p.Comm == "go" && p.State != 'Z' {
+				goPID = p.PID
 			}
 		}
 		compiling := false
 		for _, p := range ps {
-			compiling = compiling || goPID != 0 && p.pgrp == goPID && p.comm == "compile" && p.state != 'Z'
+			compiling = compiling || goPID != 0 && p.PGID == goPID && p.Comm == "compile" && p.State != 'Z'
 		}
 		if compiling {
 			break
@@ -52,11 +52,11 @@ func TestKilledDaemonLeavesNoBuildBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = d.cmd.Wait()
-	var left []proc
+	var left []testkit.Proc
 	for time.Since(start) < 3*time.Second {
 		left = left[:0]
-		for _, p := range procs(t) {
-			if p.state != 'Z' && (p.pgrp == goPID || p.pgrp == app || strings.Contains(p.cmdline, d.dir)) {
+		for _, p := range testkit.Procs(t) {
+			if p.State != 'Z' && (p.PGID == goPID || p.PGID == app || strings.Contains(p.Cmdline, d.dir)) {
 				left = append(left, p)
 			}
 		}
@@ -78,47 +78,6 @@ func bigSource(n int) string {
 		fmt.Fprintf(&b, "// F%d is filler.\nfunc F%d(x int) int {\n\tif x > %d {\n\t\treturn x * %d\n\t}\n\treturn x + F%d(x+1)\n}\n\n", i, i, i, i+1, max(i-1, 0))
 	}
 	return b.String()
-}
-
-// proc is what the test reads of /proc/PID.
-type proc struct {
-	pid, ppid, pgrp int
-	state           byte
-	comm, cmdline   string
-}
-
-// procs lists the processes of the machine.
-func procs(t *testing.T) []proc {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Skipf("no /proc: %v", err)
-	}
-	var ps []proc
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // exited meanwhile
-		}
-		// "pid (comm) state ppid pgrp ..."; comm may hold spaces and parens.
-		s := string(b)
-		open, closing := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		f := strings.Fields(s[closing+1:])
-		if open < 0 || len(f) < 3 {
-			continue
-		}
-		p := proc{pid: pid, comm: s[open+1 : closing], state: f[0][0]}
-		p.ppid, _ = strconv.Atoi(f[1])
-		p.pgrp, _ = strconv.Atoi(f[2])
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		p.cmdline = strings.ReplaceAll(string(cmdline), "\x00", " ")
-		ps = append(ps, p)
-	}
-	return ps
 }
 
 // TestUnreadableFileIsReported: a new file of a reached package with a NUL

@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 )
 
 // Messages of the go command that say an import path inside the module has
@@ -137,26 +139,12 @@ func pathInModule(from, pkg string) (string, string) {
 func moduleOf(dir string) (string, string) {
 	for d := dir; ; d = filepath.Dir(d) {
 		if data, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
-			return d, modulePath(data)
+			return d, modfile.ModulePath(data)
 		}
 		if filepath.Dir(d) == d {
 			return "", ""
 		}
 	}
-}
-
-// modulePath returns the path of the module directive of a go.mod file.
-func modulePath(gomod []byte) string {
-	for line := range bytes.Lines(gomod) {
-		f := strings.Fields(string(line))
-		if len(f) >= 2 && f[0] == "module" {
-			if p, err := strconv.Unquote(f[1]); err == nil {
-				return p
-			}
-			return f[1]
-		}
-	}
-	return ""
 }
 
 // generatorHint returns the sentence for a package at pkgDir (rel inside its

@@ -7,11 +7,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginhotd/ginhotd/internal/testkit"
 )
 
 // TestRunCancelKillsGroup builds through a -toolexec script that sleeps, so
@@ -42,9 +43,9 @@ func TestRunCancelKillsGroup(t *testing.T) {
 
 	pgid := 0
 	poll(t, 10*time.Second, "the go command and its -toolexec child", func() bool {
-		for _, p := range procs(t) {
-			if p.ppid == os.Getpid() && p.pgrp == p.pid && p.state != 'Z' {
-				pgid = p.pid
+		for _, p := range testkit.Procs(t) {
+			if p.PPID == os.Getpid() && p.PGID == p.PID && p.State != 'Z' {
+				pgid = p.PID
 			}
 		}
 		return pgid != 0 && len(alive(t, pgid)) > 1
@@ -83,48 +84,12 @@ func TestRunCancelKillsGroup(t *testing.T) {
 	}
 }
 
-// proc is the part of /proc/PID/stat the tests read.
-type proc struct {
-	pid, ppid, pgrp int
-	state           byte
-}
-
-// procs lists the processes of the machine.
-func procs(t *testing.T) []proc {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Skipf("no /proc: %v", err)
-	}
-	var ps []proc
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // exited meanwhile
-		}
-		// "pid (comm) state ppid pgrp ..."; comm may hold spaces and parens.
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) < 3 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		pgrp, _ := strconv.Atoi(f[2])
-		ps = append(ps, proc{pid: pid, ppid: ppid, pgrp: pgrp, state: f[0][0]})
-	}
-	return ps
-}
-
 // alive returns the processes of group pgid that are not zombies.
-func alive(t *testing.T, pgid int) []proc {
+func alive(t *testing.T, pgid int) []testkit.Proc {
 	t.Helper()
-	var ps []proc
-	for _, p := range procs(t) {
-		if p.pgrp == pgid && p.state != 'Z' {
+	var ps []testkit.Proc
+	for _, p := range testkit.Procs(t) {
+		if p.PGID == pgid && p.State != 'Z' {
 			ps = append(ps, p)
 		}
 	}

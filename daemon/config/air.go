@@ -13,6 +13,15 @@ import (
 	"time"
 )
 
+// builtInFlags are the boolean [build] keys of air whose behaviour ginhotd
+// has built in, with why each is not needed.
+var builtInFlags = map[string]string{
+	"exclude_unchanged": "ginhotd hashes file content: a save that changes nothing causes no build",
+	"follow_symlink":    "ginhotd watches the package directories go list reports, symlinked or not",
+	"stop_on_error":     "a failed build keeps the last good version serving; its errors go to the terminal, the browser and the editor",
+	"rerun":             "ginhotd starts an app that exits again, with backoff, and shows why it exited",
+}
+
 // AirFiles are the places air reads its config from, in order, relative to
 // the workspace root. ginhotd reads the first that exists when there is no
 // ginhot.toml.
@@ -309,13 +318,9 @@ func (a *air) buildKey(p, k string, v any) {
 		if ss, ok := a.strings(p, v); ok {
 			a.excludeRegex(p, ss)
 		}
-	case "exclude_unchanged":
+	case "exclude_unchanged", "follow_symlink", "stop_on_error", "rerun":
 		if _, ok := a.boolean(p, v); ok {
-			a.notice(p, NotNeeded, "ginhotd hashes file content: a save that changes nothing causes no build")
-		}
-	case "follow_symlink":
-		if _, ok := a.boolean(p, v); ok {
-			a.notice(p, NotNeeded, "ginhotd watches the package directories go list reports, symlinked or not")
+			a.notice(p, NotNeeded, builtInFlags[k])
 		}
 	case "delay":
 		if dur, ok := a.millis(p, v, false); ok {
@@ -341,14 +346,6 @@ func (a *air) buildKey(p, k string, v any) {
 			} else {
 				a.notice(p, NotNeeded, "ginhotd asks the app to stop with stop_signal (SIGTERM) and SIGKILLs it after kill_timeout")
 			}
-		}
-	case "stop_on_error":
-		if _, ok := a.boolean(p, v); ok {
-			a.notice(p, NotNeeded, "a failed build keeps the last good version serving; its errors go to the terminal, the browser and the editor")
-		}
-	case "rerun":
-		if _, ok := a.boolean(p, v); ok {
-			a.notice(p, NotNeeded, "ginhotd starts an app that exits again, with backoff, and shows why it exited")
 		}
 	case "rerun_delay":
 		if _, ok := a.millis(p, v, false); ok {

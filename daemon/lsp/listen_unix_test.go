@@ -3,7 +3,6 @@
 package lsp
 
 import (
-	"bytes"
 	"context"
 	"html/template"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -170,24 +168,6 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// lockedBuffer is a bytes.Buffer a process may write while a test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // attackPage is a page that sends LSP frames to the daemon the way any web
 // page can: a no-cors POST with a text/plain body needs no CORS preflight.
 // It then reports what its fetch saw to its own origin's /outcome.
@@ -226,7 +206,7 @@ func TestListenRefusesBrowserFetch(t *testing.T) {
 	}))
 	t.Cleanup(site.Close)
 
-	var out lockedBuffer
+	var out syncBuffer
 	cmd := exec.Command(browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--user-data-dir="+t.TempDir(), site.URL+"/")
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -132,21 +132,11 @@ func fetch(addr, path string) <-chan string {
 // editor does, and checks that Delve counts it while the app runs on.
 func attach(t *testing.T, ctx context.Context, p *Process, file string, line int) *dap.Client {
 	t.Helper()
-	c, err := dap.Dial(ctx, p.DebugAddr())
+	c, err := dap.AttachWithBreakpoint(ctx, p.DebugAddr(), file, line)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	if err := c.Attach(ctx); err != nil {
-		t.Fatal(err)
-	}
-	bps, err := c.SetBreakpoints(ctx, file, line)
-	if err != nil || len(bps) != 1 || !bps[0].Verified {
-		t.Fatalf("setBreakpoints: %+v, %v", bps, err)
-	}
-	if err := c.ConfigurationDone(ctx); err != nil {
-		t.Fatal(err)
-	}
 	testkit.Eventually(t, 5*time.Second, "an attached client, app running", func() bool {
 		st, err := p.DebugState(ctx)
 		return err == nil && st.Clients == 1 && !st.Stopped

@@ -111,18 +111,21 @@ func (s *Session) speculate(m quiet) {
 	if m.seq != s.quietSeq {
 		return
 	}
-	for i, t := range s.targets {
-		if t.stopped || t.spec != nil {
-			continue
-		}
-		overlay := map[string][]byte{}
-		for p, c := range s.buffers {
-			res := s.graph.Classify([]string{p})
-			if i < len(res.Decisions) && res.Decisions[i].Action == analysis.Rebuild {
-				overlay[p] = c
+	// Each buffer's decision, once: which targets it makes rebuild.
+	overlays := make([]map[string][]byte, len(s.targets))
+	for p, c := range s.buffers {
+		for i, d := range s.graph.Classify([]string{p}).Decisions {
+			if i < len(overlays) && d.Action == analysis.Rebuild {
+				if overlays[i] == nil {
+					overlays[i] = map[string][]byte{}
+				}
+				overlays[i][p] = c
 			}
 		}
-		if len(overlay) == 0 {
+	}
+	for i, t := range s.targets {
+		overlay := overlays[i]
+		if t.stopped || t.spec != nil || len(overlay) == 0 {
 			continue
 		}
 		opts := s.buildOptions(t)
@@ -187,7 +190,8 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 	for _, p := range paths {
 		t.extra[p] = true
 	}
-	key := s.keyOf(t, s.buildOptions(t), nil)
+	opts := s.buildOptions(t)
+	key := s.keyOf(t, opts, nil)
 	switch {
 	case t.cancelBuild != nil && key == t.buildKey:
 		return // this content is being built (an editor save the watcher saw too)
@@ -216,7 +220,7 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 		t.spec.cancel() // it built buffers that were not saved like that
 		t.spec = nil
 	}
-	s.startBuild(t, cause, reason)
+	s.startBuildOf(t, opts, key, cause, reason)
 }
 
 // reuse serves bin, built before from the content key, without a build:

@@ -207,6 +207,13 @@ func (s *Session) handle(m message) {
 // startBuild cancels any build of t in flight and starts a new one: the
 // latest change wins.
 func (s *Session) startBuild(t *target, cause Cause, reason string) {
+	opts := s.buildOptions(t)
+	s.startBuildOf(t, opts, s.keyOf(t, opts, nil), cause, reason)
+}
+
+// startBuildOf is startBuild with the build settings and content key the
+// caller already has.
+func (s *Session) startBuildOf(t *target, opts build.Options, key string, cause Cause, reason string) {
 	if t.cancelBuild != nil {
 		t.cancelBuild()
 	}
@@ -219,8 +226,8 @@ func (s *Session) startBuild(t *target, cause Cause, reason string) {
 	}
 	s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason, Cause: cause.String(), DecisionUS: t.decisionUS})
 	t.decisionUS = 0
-	opts, pkg, pre := s.buildOptions(t), t.t.Path, s.preSteps(cause)
-	t.buildKey = s.keyOf(t, opts, nil)
+	pkg, pre := t.t.Path, s.preSteps(cause)
+	t.buildKey = key
 	m := built{t: t, id: t.buildID, key: t.buildKey, cause: cause, reason: reason, started: time.Now()}
 	s.spawn(func() {
 		var ok bool

@@ -260,3 +260,30 @@ func (c *Client) Disconnect(ctx context.Context, terminate bool) error {
 	c.Close()
 	return err
 }
+
+// AttachWithBreakpoint does what an editor does to debug a running version
+// at addr: it connects, attaches, sets one breakpoint at file:line (which
+// Delve must verify) and ends the configuration. The caller closes the
+// client.
+func AttachWithBreakpoint(ctx context.Context, addr, file string, line int) (*Client, error) {
+	c, err := Dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Attach(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	bps, err := c.SetBreakpoints(ctx, file, line)
+	if err == nil && (len(bps) != 1 || !bps[0].Verified) {
+		err = fmt.Errorf("dap: breakpoint at %s:%d not verified: %+v", file, line, bps)
+	}
+	if err == nil {
+		err = c.ConfigurationDone(ctx)
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
