@@ -52,7 +52,8 @@ type ProxyRow struct {
 }
 
 // bareProxySource is the bare proxy: httputil.ReverseProxy with the same
-// connection pool size as ginhotd's, and nothing else.
+// connection pool size as ginhotd's, and nothing else; with a third
+// argument "pool" it also reuses its response copy buffers, as ginhotd does.
 const bareProxySource = `// Command bareproxy is the bench's bare httputil.ReverseProxy.
 package main
 
@@ -62,7 +63,19 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"sync"
 )
+
+type bufferPool struct{ pool sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.pool.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.pool.Put(&buf) }
 
 func main() {
 	target, err := url.Parse(os.Args[2])
@@ -71,6 +84,9 @@ func main() {
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = &http.Transport{MaxIdleConns: 100, MaxIdleConnsPerHost: 100, DisableCompression: true}
+	if len(os.Args) > 3 && os.Args[3] == "pool" {
+		rp.BufferPool = &bufferPool{}
+	}
 	log.Fatal(http.ListenAndServe(os.Args[1], rp))
 }
 `
@@ -138,25 +154,14 @@ func (b *bench) proxy() *ProxyResult {
 		r.Rows = append(r.Rows, row)
 	}
 
-	barePort, err := freePort()
-	if err != nil {
-		fail(err)
-		return r
+	for _, bare := range []struct{ name, arg string }{
+		{"bare httputil.ReverseProxy", ""},
+		{"bare httputil.ReverseProxy + BufferPool", "pool"},
+	} {
+		if err := b.bareRow(r, bare.name, bare.arg, appURL, app); err != nil {
+			fail(err)
+		}
 	}
-	bp, err := b.startProc(b.work, filepath.Join(bin, "bareproxy"), []string{fmt.Sprintf("127.0.0.1:%d", barePort), appURL}, "proxy-bare")
-	if err != nil {
-		fail(err)
-		return r
-	}
-	bareURL := fmt.Sprintf("http://127.0.0.1:%d", barePort)
-	if err := b.waitOK(bareURL + "/health"); err != nil {
-		fail(err)
-	} else if row, err := b.loadRow("bare httputil.ReverseProxy", bareURL, bp, app); err != nil {
-		fail(err)
-	} else {
-		r.Rows = append(r.Rows, row)
-	}
-	b.procs.stop(bp, syscall.SIGTERM, 5*time.Second)
 
 	dir := filepath.Join(b.work, "proxy-ginhotd")
 	if err := copyTree(filepath.Join(b.repo, "examples", "shop"), dir); err != nil {
@@ -175,6 +180,34 @@ func (b *bench) proxy() *ProxyResult {
 		r.Rows = append(r.Rows, row)
 	}
 	return r
+}
+
+// bareRow loads the bare proxy (with arg "pool": with a buffer pool) in
+// front of the app at appURL and appends its row to r.
+func (b *bench) bareRow(r *ProxyResult, name, arg, appURL string, app int) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	args := []string{fmt.Sprintf("127.0.0.1:%d", port), appURL}
+	if arg != "" {
+		args = append(args, arg)
+	}
+	bp, err := b.startProc(b.work, filepath.Join(b.work, "bin", "bareproxy"), args, "proxy-bare"+arg)
+	if err != nil {
+		return err
+	}
+	defer b.procs.stop(bp, syscall.SIGTERM, 5*time.Second)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := b.waitOK(url + "/health"); err != nil {
+		return err
+	}
+	row, err := b.loadRow(name, url, bp, app)
+	if err != nil {
+		return err
+	}
+	r.Rows = append(r.Rows, row)
+	return nil
 }
 
 // startProc starts a helper process (the app, the bare proxy) in dir with

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -425,5 +426,37 @@ func TestClose(t *testing.T) {
 		}
 	case <-time.After(waitTimeout):
 		t.Error("event stream still open after Close")
+	}
+}
+
+// TestResponseCopyAllocatesLittle: forwarding a small response must not
+// allocate a 32 KiB copy buffer each time (that garbage made the collector
+// the daemon's largest cost under load).
+func TestResponseCopyAllocatesLittle(t *testing.T) {
+	app := backendFunc(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":1,"name":"Gin tonic glass","price":12.5}`)
+	})
+	p := New(Options{LiveReload: true})
+	p.Switch(addr(app))
+	url := front(t, p) + "/api/products/1"
+	c := client(t)
+	const n = 200
+	for range 20 { // warm the connection pools
+		get(t, c, url, "application/json")
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range n {
+		if resp, body := get(t, c, url, "application/json"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	perReq := (after.TotalAlloc - before.TotalAlloc) / n
+	t.Logf("%d bytes allocated per request (client, proxy and app together)", perReq)
+	// About 15 KB with the pool, 48 KB without.
+	if perReq >= copyBufferSize {
+		t.Errorf("%d bytes allocated per request; want under %d: is the response copy buffer pooled?", perReq, copyBufferSize)
 	}
 }

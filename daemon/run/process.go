@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -289,7 +290,7 @@ func (p *Process) exit() {
 func (p *Process) read(r *os.File, stderr bool) {
 	defer p.readers.Done()
 	defer r.Close()
-	br := bufio.NewReaderSize(r, maxLine)
+	br := bufio.NewReaderSize(&pacedReader{r: r}, maxLine)
 	var line []byte
 	for {
 		chunk, more, err := br.ReadLine()
@@ -306,6 +307,27 @@ func (p *Process) read(r *os.File, stderr bool) {
 		p.emit(string(line), stderr)
 		line = line[:0]
 	}
+}
+
+// readGap is the least time between two reads of an output stream. A line
+// after a quiet spell is read at once; the lines of a chatty app (Gin logs
+// every request) are read in batches, one wake-up of the daemon a batch
+// rather than one a line.
+const readGap = 2 * time.Millisecond
+
+// pacedReader reads from r at most once per readGap.
+type pacedReader struct {
+	r    io.Reader
+	next time.Time // the earliest time of the next read
+}
+
+func (p *pacedReader) Read(b []byte) (int, error) {
+	if d := time.Until(p.next); d > 0 {
+		time.Sleep(d)
+	}
+	n, err := p.r.Read(b)
+	p.next = time.Now().Add(readGap)
+	return n, err
 }
 
 // emit records line in the tail and passes it to Output.

@@ -385,6 +385,57 @@ func TestOutputAndTail(t *testing.T) {
 	}
 }
 
+// countingReader counts the reads that returned data.
+type countingReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	if n > 0 {
+		c.reads++
+	}
+	return n, err
+}
+
+// TestChattyOutputIsReadInBatches: an app that writes a line every 200 µs
+// (a busy Gin app logs every request) wakes the daemon once per readGap,
+// not once per line, and every line arrives, in order.
+func TestChattyOutputIsReadInBatches(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	const lines = 300
+	start := time.Now()
+	go func() {
+		defer w.Close()
+		for i := range lines {
+			fmt.Fprintf(w, "line %d\n", i)
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	c := &countingReader{r: r}
+	sc := bufio.NewScanner(&pacedReader{r: c})
+	n := 0
+	for sc.Scan() {
+		if want := fmt.Sprint("line ", n); sc.Text() != want {
+			t.Fatalf("line %d is %q, want %q", n, sc.Text(), want)
+		}
+		n++
+	}
+	elapsed := time.Since(start)
+	if n != lines {
+		t.Fatalf("read %d lines, want %d", n, lines)
+	}
+	if limit := int(elapsed/readGap) + 10; c.reads > limit {
+		t.Errorf("%d reads for %d lines in %v; want at most %d (one per %v)", c.reads, lines, elapsed, limit, readGap)
+	}
+	t.Logf("%d lines in %d reads over %v", lines, c.reads, elapsed)
+}
+
 func TestExitErr(t *testing.T) {
 	p, c := startFake(t, "exit1", Spec{})
 	waitExited(t, p)
