@@ -9,8 +9,8 @@
 // DIR/table.md, DIR/chart.svg and ginhotd's event logs (DIR/events-*.jsonl)
 // to bench/results by default; --quick (under 3 minutes) leaves out the
 // scale scenario and the --no-proxy column and repeats less. The proxy part
-// (bombardier against the app directly, behind a bare httputil.ReverseProxy
-// and behind ginhotd) and the cgo part (link time with CGO_ENABLED=1 and 0)
+// (bombardier against the app directly, behind a bare httputil.ReverseProxy,
+// the same with a BufferPool, and behind ginhotd) and the cgo part (link time with CGO_ENABLED=1 and 0)
 // run in the full run and alone with --only proxy,cgo.
 //
 // The editor rows start `ginhotd --stdio` on their own copy and drive it
