@@ -120,7 +120,7 @@ func Default() Config {
 		Strip:        true,
 		Restart:      analysis.DefaultRestartGlobs(),
 		StopSignal:   "SIGTERM",
-		Speculate:    "300ms",
+		Speculate:    "200ms",
 		KillTimeout:  Duration(run.DefaultKillTimeout),
 		StartTimeout: Duration(15 * time.Second),
 		HoldTimeout:  Duration(proxy.DefaultHoldTimeout),

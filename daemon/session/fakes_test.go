@@ -472,6 +472,7 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 	}
 	cfg := config.Default()
 	cfg.Dir = dir
+	cfg.Speculate = "300ms" // the tests' timings are written for this quiet window
 	if setup != nil {
 		setup(h)
 	}

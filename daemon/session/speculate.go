@@ -23,7 +23,7 @@ import (
 // that returns a target to a state built before swaps to that binary
 // without building. With an editor attached, the buffers it reports
 // (Edited) are built ahead of the save with `go build -overlay` at low CPU
-// priority once typing pauses (speculate = "300ms"): when the save comes,
+// priority once typing pauses (speculate = "200ms"): when the save comes,
 // the files on disk have the key the speculative build used, and the
 // prepared binary starts at once. A speculative build never starts the
 // app, never publishes diagnostics and never shows as a failure.
