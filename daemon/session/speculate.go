@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"maps"
 	"os"
 	"path/filepath"
@@ -111,21 +113,27 @@ func (s *Session) speculate(m quiet) {
 	if m.seq != s.quietSeq {
 		return
 	}
-	// Each buffer's decision, once: which targets it makes rebuild.
+	// Each buffer's decision, once: which targets it makes rebuild. A Go
+	// buffer that does not parse (a keystroke inside an unclosed string or
+	// brace) would only make a build fail, silently: its targets wait for
+	// the next pause.
 	overlays := make([]map[string][]byte, len(s.targets))
+	broken := make([]bool, len(s.targets))
 	for p, c := range s.buffers {
+		unparsed := filepath.Ext(p) == ".go" && !parses(p, c)
 		for i, d := range s.graph.Classify([]string{p}).Decisions {
 			if i < len(overlays) && d.Action == analysis.Rebuild {
 				if overlays[i] == nil {
 					overlays[i] = map[string][]byte{}
 				}
 				overlays[i][p] = c
+				broken[i] = broken[i] || unparsed
 			}
 		}
 	}
 	for i, t := range s.targets {
 		overlay := overlays[i]
-		if t.stopped || t.spec != nil || len(overlay) == 0 {
+		if t.stopped || t.spec != nil || len(overlay) == 0 || broken[i] {
 			continue
 		}
 		opts := s.buildOptions(t)
@@ -145,6 +153,13 @@ func (s *Session) speculate(m quiet) {
 			s.send(done)
 		})
 	}
+}
+
+// parses reports whether content, the buffer of the Go file path, is
+// syntactically valid Go.
+func parses(path string, content []byte) bool {
+	_, err := parser.ParseFile(token.NewFileSet(), path, content, parser.SkipObjectResolution)
+	return err == nil
 }
 
 // onSpecBuilt stores a prepared binary, and starts it when a save is

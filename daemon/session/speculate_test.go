@@ -20,30 +20,33 @@ func (h *harness) typeText(path, content string) {
 	h.s.Edited(filepath.Join(h.dir, path), []byte(content))
 }
 
+// goSrc is store.go with V set to v: a buffer that parses.
+func goSrc(v string) string { return "package store\n\nconst V = \"" + v + "\"\n" }
+
 // TestSaveUsesPreparedBinary: typing pauses, the buffer is built with
 // -overlay at low priority without starting anything; the save that writes
 // the same text starts that binary with no build.
 func TestSaveUsesPreparedBinary(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, nil)
-		h.write("store.go", "v1\n")
+		h.write("store.go", goSrc("v1"))
 		h.run()
 		after(2 * time.Second)
-		h.typeText("store.go", "v")
+		h.typeText("store.go", goSrc("v"))
 		after(100 * time.Millisecond)
-		h.typeText("store.go", "v2\n")
+		h.typeText("store.go", goSrc("v2"))
 		after(300*time.Millisecond + time.Second) // quiet window, then the build
 		if n := h.builder.count(); n != 2 {
 			t.Fatalf("builds = %d, want 1 speculative build after the pause", n)
 		}
 		o := h.builder.options(2)
-		if !o.Nice || string(o.Overlay[filepath.Join(h.dir, "store.go")]) != "v2\n" {
+		if !o.Nice || string(o.Overlay[filepath.Join(h.dir, "store.go")]) != goSrc("v2") {
 			t.Fatalf("speculative build options = %+v, want nice and the buffer as overlay", o)
 		}
 		if got, want := h.events.kinds(), "skip build_start build_ok start ready prepared"; got != want {
 			t.Fatalf("events = %q, want %q (nothing started, nothing reported but prepared)", got, want)
 		}
-		h.write("store.go", "v2\n")
+		h.write("store.go", goSrc("v2"))
 		h.report("store.go")
 		after(100 * time.Millisecond)
 		if n := h.builder.count(); n != 2 {
@@ -64,6 +67,7 @@ func TestSaveUsesPreparedBinary(t *testing.T) {
 func TestSpeculativeFailureIsSilent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		bad := build.Diagnostic{File: "/nonexistent/store.go", Line: 3, Message: "undefined: x", Kind: build.KindCompile}
+		const broken = "package store\n\nvar V = x\n" // parses, does not compile
 		h := newHarness(t, func(h *harness) {
 			ok := builds(time.Second)
 			h.builder.build = func(ctx context.Context, n int) (build.Result, error) {
@@ -74,19 +78,41 @@ func TestSpeculativeFailureIsSilent(t *testing.T) {
 				return ok(ctx, n)
 			}
 		})
-		h.write("store.go", "v1\n")
+		h.write("store.go", goSrc("v1"))
 		h.run()
 		after(2 * time.Second)
-		h.typeText("store.go", "broken\n")
+		h.typeText("store.go", broken)
 		after(2 * time.Second)
 		if n := h.builder.count(); n != 2 || len(h.events.all(KindBuildFail)) != 0 || len(h.events.all(KindDiagnostics)) != 0 {
 			t.Fatalf("builds = %d, events = %q; want one silent speculative build", n, h.events.kinds())
 		}
-		h.write("store.go", "broken\n")
+		h.write("store.go", broken)
 		h.report("store.go")
 		after(2 * time.Second)
 		if n := h.builder.count(); n != 3 || len(h.events.all(KindBuildFail)) != 1 {
 			t.Fatalf("builds = %d, events = %q; want the save built and its failure reported", n, h.events.kinds())
+		}
+	})
+}
+
+// TestUnparsedBufferIsNotBuilt: a pause while the buffer does not parse
+// (inside an unclosed string) builds nothing; the next pause, with Go that
+// parses, builds it.
+func TestUnparsedBufferIsNotBuilt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.write("store.go", goSrc("v1"))
+		h.run()
+		after(2 * time.Second)
+		h.typeText("store.go", "package store\n\nconst V = \"v2\n")
+		after(2 * time.Second)
+		if n := h.builder.count(); n != 1 || len(h.events.all(KindPrepared)) != 0 {
+			t.Fatalf("builds = %d, events %q; want no build of a buffer that does not parse", n, h.events.kinds())
+		}
+		h.typeText("store.go", goSrc("v2"))
+		after(2 * time.Second)
+		if n := h.builder.count(); n != 2 || len(h.events.all(KindPrepared)) != 1 {
+			t.Fatalf("builds = %d, events %q; want the buffer built once it parses", n, h.events.kinds())
 		}
 	})
 }
@@ -107,15 +133,15 @@ func TestTypingCancelsSpeculation(t *testing.T) {
 				}
 			}
 		})
-		h.write("store.go", "v1\n")
+		h.write("store.go", goSrc("v1"))
 		h.run()
 		after(2 * time.Second)
 		for _, text := range []string{"a", "ab", "abc"} {
-			h.typeText("store.go", text)
+			h.typeText("store.go", goSrc(text))
 			after(100 * time.Millisecond) // faster than the quiet window: no build
 		}
-		after(400 * time.Millisecond)  // a pause: a build starts 300ms after "abc"
-		h.typeText("store.go", "abcd") // while it builds
+		after(400 * time.Millisecond)         // a pause: a build starts 300ms after "abc"
+		h.typeText("store.go", goSrc("abcd")) // while it builds
 		after(2 * time.Second)
 		if n := h.builder.count(); n != 3 || cancelled != 1 {
 			t.Fatalf("builds = %d (cancelled %d), want the first, one cancelled, and one for the last pause", n, cancelled)
@@ -131,12 +157,12 @@ func TestTypingCancelsSpeculation(t *testing.T) {
 func TestSaveWaitsForMatchingSpeculation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, nil)
-		h.write("store.go", "v1\n")
+		h.write("store.go", goSrc("v1"))
 		h.run()
 		after(2 * time.Second)
-		h.typeText("store.go", "v2\n")
+		h.typeText("store.go", goSrc("v2"))
 		after(300*time.Millisecond + 500*time.Millisecond) // half way through
-		h.write("store.go", "v2\n")
+		h.write("store.go", goSrc("v2"))
 		h.s.Edited(filepath.Join(h.dir, "store.go"), nil) // saved: no longer differs
 		h.report("store.go")
 		after(time.Second)
@@ -161,13 +187,13 @@ func TestSaveWaitsForMatchingSpeculation(t *testing.T) {
 func TestUndoReusesBinary(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, nil)
-		h.write("store.go", "A\n")
+		h.write("store.go", goSrc("A"))
 		h.run()
 		after(2 * time.Second)
-		h.write("store.go", "B\n")
+		h.write("store.go", goSrc("B"))
 		h.report("store.go")
 		after(2 * time.Second)
-		h.write("store.go", "A\n") // undo
+		h.write("store.go", goSrc("A")) // undo
 		h.report("store.go")
 		after(time.Second)
 		if n := h.builder.count(); n != 2 {
@@ -191,7 +217,7 @@ func TestEditorSaveSkipsDebounce(t *testing.T) {
 		h := newHarness(t, nil)
 		h.run()
 		after(2 * time.Second)
-		h.write("store.go", "B\n")
+		h.write("store.go", goSrc("B"))
 		h.s.Changed(CauseDidSave, filepath.Join(h.dir, "store.go")) // the fake watcher echoes it as a batch too
 		synctest.Wait()
 		if e, ok := h.events.last(KindBuildStart); !ok || e.Cause != "editor save" || h.builder.count() != 2 {
@@ -235,12 +261,12 @@ func TestSpeculationStepsAside(t *testing.T) {
 				return ok(ctx, n)
 			}
 		})
-		h.write("store.go", "v1\n")
+		h.write("store.go", goSrc("v1"))
 		h.run()
 		after(2 * time.Second)
-		h.typeText("store.go", "v2\n")
+		h.typeText("store.go", goSrc("v2"))
 		after(time.Second)
-		h.typeText("store.go", "v3\n")
+		h.typeText("store.go", goSrc("v3"))
 		after(time.Second)
 		var asides []Event
 		for _, e := range h.events.all(KindSkip) {
@@ -251,7 +277,7 @@ func TestSpeculationStepsAside(t *testing.T) {
 		if len(asides) != 1 || len(h.events.all(KindBuildFail)) != 0 || len(h.events.all(KindError)) != 0 {
 			t.Fatalf("events = %q, want the failure said once, as no build failure", h.events.kinds())
 		}
-		h.write("store.go", "v3\n")
+		h.write("store.go", goSrc("v3"))
 		h.report("store.go")
 		after(2 * time.Second)
 		if st := h.status(); st.Generation != 2 || h.builder.count() != 4 {
