@@ -55,11 +55,8 @@ func initCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Writer
 	}
 	from := f.from
 	if from == "" {
-		for _, name := range config.AirFiles {
-			if p := filepath.Join(abs, name); exists(p) {
-				from = p
-				break
-			}
+		if from, err = config.FindAirFile(abs); err != nil {
+			return fail("cannot convert %s: %v", from, err)
 		}
 	} else if !filepath.IsAbs(from) {
 		from = absPath(from)

@@ -255,20 +255,7 @@ func runCommand(ctx context.Context, opts Options, target string) (Result, error
 
 // copyExecutable copies the file src to dst with mode 0755.
 func copyExecutable(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
+	if err := copyFile(src, dst, os.O_TRUNC, 0o755); err != nil {
 		return err
 	}
 	return os.Chmod(dst, 0o755)

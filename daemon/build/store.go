@@ -122,14 +122,8 @@ func (s *Store) Keep(paths ...string) {
 	}
 }
 
-// Prune removes least recently used binaries until the store is within its
-// bounds, skipping those named by [Store.Keep].
-func (s *Store) Prune() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.pruneLocked()
-}
-
+// pruneLocked removes least recently used binaries until the store is within
+// its bounds, skipping those named by [Store.Keep]. s.mu must be held.
 func (s *Store) pruneLocked() error {
 	var total int64
 	for _, e := range s.entries {
@@ -168,12 +162,18 @@ func linkOrCopy(src, dst string, mode os.FileMode) error {
 	if os.Link(src, dst) == nil {
 		return nil
 	}
+	return copyFile(src, dst, os.O_CREATE|os.O_EXCL, mode.Perm())
+}
+
+// copyFile copies the file src to dst, opened for writing with flag and
+// created with perm.
+func copyFile(src, dst string, flag int, perm os.FileMode) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode.Perm())
+	out, err := os.OpenFile(dst, os.O_WRONLY|flag, perm)
 	if err != nil {
 		return err
 	}

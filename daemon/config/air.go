@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ginhotd/ginhotd/analysis"
 )
 
 // builtInFlags are the boolean [build] keys of air whose behaviour ginhotd
@@ -254,12 +256,8 @@ func (a *air) buildKey(p, k string, v any) {
 			a.argsBin, a.argsKey = ss, p
 		}
 	case "pre_cmd":
-		ss, ok := a.strings(p, v)
+		ss, ok := a.nonEmpty(p, v)
 		if !ok {
-			return
-		}
-		if len(ss) == 0 {
-			a.notice(p, NotNeeded, "empty")
 			return
 		}
 		var runs []string
@@ -269,21 +267,15 @@ func (a *air) buildKey(p, k string, v any) {
 		}
 		a.mapped(p, "[[generate]] steps %s (a step without inputs runs before every build)", strings.Join(runs, ", "))
 	case "post_cmd":
-		ss, ok := a.strings(p, v)
-		if !ok {
-			return
+		if _, ok := a.nonEmpty(p, v); ok {
+			a.notice(p, Warning, "ginhotd runs no command when it stops; run it yourself after ginhotd exits")
 		}
-		if len(ss) == 0 {
-			a.notice(p, NotNeeded, "empty")
-			return
-		}
-		a.notice(p, Warning, "ginhotd runs no command when it stops; run it yourself after ginhotd exits")
 	case "include_ext":
 		if ss, ok := a.strings(p, v); ok {
 			a.includeExt, a.includeExtKey = ss, p
 		}
 	case "exclude_ext":
-		if ss, ok := a.strings(p, v); ok {
+		if ss, ok := a.nonEmpty(p, v); ok {
 			a.globs(p, ss, "exclude", func(e string) string { return "**/*." + strings.TrimPrefix(e, ".") })
 		}
 	case "include_dir":
@@ -291,7 +283,7 @@ func (a *air) buildKey(p, k string, v any) {
 			a.notice(p, NotNeeded, whyEmpty(ss, "ginhotd watches exactly the packages your mains import, plus the restart and generator globs"))
 		}
 	case "exclude_dir":
-		if ss, ok := a.strings(p, v); ok {
+		if ss, ok := a.nonEmpty(p, v); ok {
 			a.globs(p, ss, "exclude", func(d string) string { return strings.TrimSuffix(filepath.ToSlash(d), "/") + "/**" })
 		}
 	case "include_file":
@@ -311,11 +303,11 @@ func (a *air) buildKey(p, k string, v any) {
 		}
 		a.globs(p, restart, "restart", func(f string) string { return f })
 	case "exclude_file":
-		if ss, ok := a.strings(p, v); ok {
+		if ss, ok := a.nonEmpty(p, v); ok {
 			a.globs(p, ss, "exclude", func(f string) string { return filepath.ToSlash(f) })
 		}
 	case "exclude_regex":
-		if ss, ok := a.strings(p, v); ok {
+		if ss, ok := a.nonEmpty(p, v); ok {
 			a.excludeRegex(p, ss)
 		}
 	case "exclude_unchanged", "follow_symlink", "stop_on_error", "rerun":
@@ -375,12 +367,23 @@ func (a *air) buildKey(p, k string, v any) {
 	}
 }
 
-// globs appends globs made from ss to the exclude or restart list.
-func (a *air) globs(p string, ss []string, key string, glob func(string) string) {
+// nonEmpty reads the string list v at p; an empty list is noted as not
+// needed. It reports whether there is something left to convert.
+func (a *air) nonEmpty(p string, v any) ([]string, bool) {
+	ss, ok := a.strings(p, v)
+	if !ok {
+		return nil, false
+	}
 	if len(ss) == 0 {
 		a.notice(p, NotNeeded, "empty")
-		return
+		return nil, false
 	}
+	return ss, true
+}
+
+// globs appends globs made from ss, which is not empty, to the exclude or
+// restart list.
+func (a *air) globs(p string, ss []string, key string, glob func(string) string) {
 	var gs []string
 	for _, s := range ss {
 		gs = append(gs, glob(s))
@@ -404,11 +407,8 @@ func whyEmpty(ss []string, why string) string {
 // optionally anchored at its end, with dots escaped or not.
 var regexLiteral = regexp.MustCompile(`^([A-Za-z0-9_\-/]|\\\.|\.)+\$?$`)
 
+// excludeRegex converts air's exclude_regex, res, which is not empty.
 func (a *air) excludeRegex(p string, res []string) {
-	if len(res) == 0 {
-		a.notice(p, NotNeeded, "empty")
-		return
-	}
 	var gs, left []string
 	for _, re := range res {
 		if !regexLiteral.MatchString(re) {
@@ -657,9 +657,6 @@ func (a *air) keepOutputsWatched() {
 	}
 }
 
-// templateExts are extensions the default restart globs already cover.
-var templateExts = []string{"tmpl", "gohtml", "html"}
-
 func (a *air) includeExts() {
 	c := a.c
 	var added, covered []string
@@ -669,7 +666,7 @@ func (a *air) includeExts() {
 		switch {
 		case e == "go":
 			covered = append(covered, "go: through the import graph")
-		case slices.Contains(templateExts, e) && slices.Contains(c.Restart, glob):
+		case slices.Contains(analysis.DefaultRestartGlobs(), glob) && slices.Contains(c.Restart, glob):
 			covered = append(covered, e+": by the default restart globs")
 		case generatorInput(c.Generate, glob):
 			covered = append(covered, e+": by a [[generate]] step")

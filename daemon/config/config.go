@@ -175,19 +175,38 @@ func (c *Config) readFile(file string) error {
 	case !errors.Is(err, os.ErrNotExist) || explicit:
 		return fmt.Errorf("config: %w", err)
 	}
+	air, b, err := readAirFile(c.Dir)
+	if err != nil || air == "" {
+		return err
+	}
+	c.File = air
+	return c.applyAir(b, air)
+}
+
+// FindAirFile returns the path of the first of [AirFiles] in dir, or "" when
+// there is none. A file that exists but cannot be read is an error; the path
+// is returned with it.
+func FindAirFile(dir string) (string, error) {
+	air, _, err := readAirFile(dir)
+	return air, err
+}
+
+// readAirFile reads the first of [AirFiles] in dir. A name that does not
+// exist, or whose directory is a file, is skipped; it returns "" when none is
+// left.
+func readAirFile(dir string) (string, []byte, error) {
 	for _, name := range AirFiles {
-		air := filepath.Join(c.Dir, name)
-		b, err = os.ReadFile(air)
+		air := filepath.Join(dir, name)
+		b, err := os.ReadFile(air)
 		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("config: %w", err)
+			return air, nil, fmt.Errorf("config: %w", err)
 		}
-		c.File = air
-		return c.applyAir(b, air)
+		return air, b, nil
 	}
-	return nil
+	return "", nil, nil
 }
 
 // decode decodes a ginhot.toml strictly onto c: an unknown key or a value of

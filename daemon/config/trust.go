@@ -26,9 +26,10 @@ var programKeys = []string{"build_flags", "ldflags", "build_env", "env", "env_fi
 
 // ProgramSettings returns the keys of settings (flags or LSP
 // initializationOptions, keyed by TOML name) that choose programs ginhotd
-// runs, in ginhot.toml spelling and sorted. It decodes settings the way
-// [Load] does, so a key spelt in another case is found too. It returns an
-// error for settings that cannot be decoded.
+// runs, in ginhot.toml spelling and sorted. It decodes settings as TOML,
+// matching keys without regard to case, so a key spelt in another case is
+// named too (which [Load] would refuse as unknown). It returns an error for
+// settings that cannot be decoded.
 func ProgramSettings(settings map[string]any) ([]string, error) {
 	if len(settings) == 0 {
 		return nil, nil

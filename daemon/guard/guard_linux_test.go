@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginhotd/ginhotd/internal/testkit"
 )
 
 // helperEnv makes the test binary act as a daemon that registers one group
@@ -61,7 +61,7 @@ func startGroup(t *testing.T) int {
 	pgid := cmd.Process.Pid
 	go func() { _ = cmd.Wait() }() // reap the leader once it dies
 	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
-	poll(t, 5*time.Second, fmt.Sprintf("group %d to have its sleep child", pgid), func() bool { return len(alive(pgid)) == 2 })
+	testkit.Eventually(t, 5*time.Second, fmt.Sprintf("group %d to have its sleep child", pgid), func() bool { return len(alive(t, pgid)) == 2 })
 	return pgid
 }
 
@@ -77,8 +77,8 @@ func TestCloseKillsRegisteredGroupsOnly(t *testing.T) {
 	if err := g.Close(); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, 3*time.Second, fmt.Sprintf("registered group %d to be gone", killed), func() bool { return len(alive(killed)) == 0 })
-	if n := len(alive(kept)); n != 2 {
+	testkit.Eventually(t, 3*time.Second, fmt.Sprintf("registered group %d to be gone", killed), func() bool { return len(alive(t, killed)) == 0 })
+	if n := len(alive(t, kept)); n != 2 {
 		t.Errorf("removed group %d has %d live processes after Close; want 2", kept, n)
 	}
 	g.Add(kept) // after Close: ignored, no panic
@@ -117,12 +117,12 @@ func TestKilledDaemonLeavesNoGroup(t *testing.T) {
 		t.Fatal("helper daemon printed no group within 10s")
 	}
 	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
-	poll(t, 5*time.Second, "the group's sleep child", func() bool { return len(alive(pgid)) == 2 })
+	testkit.Eventually(t, 5*time.Second, "the group's sleep child", func() bool { return len(alive(t, pgid)) == 2 })
 	start := time.Now()
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, 3*time.Second, fmt.Sprintf("group %d to be gone after SIGKILL of the daemon", pgid), func() bool { return len(alive(pgid)) == 0 })
+	testkit.Eventually(t, 3*time.Second, fmt.Sprintf("group %d to be gone after SIGKILL of the daemon", pgid), func() bool { return len(alive(t, pgid)) == 0 })
 	t.Logf("group gone %v after the daemon's SIGKILL", time.Since(start))
 }
 
@@ -136,36 +136,12 @@ func TestNilGuard(t *testing.T) {
 }
 
 // alive returns the pids of group pgid that are not zombies.
-func alive(pgid int) []int {
-	entries, _ := os.ReadDir("/proc")
+func alive(t *testing.T, pgid int) []int {
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
+	for _, p := range testkit.Procs(t) {
+		if p.PGID == pgid && p.State != 'Z' {
+			pids = append(pids, p.PID)
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) < 3 || f[0] == "Z" || f[2] != strconv.Itoa(pgid) {
-			continue
-		}
-		pids = append(pids, pid)
 	}
 	return pids
-}
-
-// poll calls cond until it returns true, failing the test after timeout.
-func poll(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -18,10 +18,18 @@ import (
 func complement(ds []build.Diagnostic, st session.Status, inFolder func(string) bool) []build.Diagnostic {
 	var out []build.Diagnostic
 	hidden := false
+	special := map[string]bool{} // each file read once, however many errors it has
 	for _, d := range ds {
-		if d.Kind == build.KindCompile && d.File != "" && inFolder(d.File) && !specialFile(d.File) {
-			hidden = true
-			continue
+		if d.Kind == build.KindCompile && d.File != "" && inFolder(d.File) {
+			sp, seen := special[d.File]
+			if !seen {
+				sp = specialFile(d.File)
+				special[d.File] = sp
+			}
+			if !sp {
+				hidden = true
+				continue
+			}
 		}
 		out = append(out, d)
 	}

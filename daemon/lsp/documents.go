@@ -118,7 +118,7 @@ func (s *server) tooBig(method string, raw json.RawMessage) bool {
 		s.docs.store.setAside(path)
 		s.docs.mu.Unlock()
 		s.docLogOnce(path, errTooBig.Error(), "lsp: buffer %s: %v; left to the build on save", path, errTooBig)
-		s.tellEditor(sess, path)
+		s.tellEditor(sess, path, nil)
 	}
 	return true
 }
@@ -142,7 +142,7 @@ func (s *server) didOpen(raw json.RawMessage) {
 	if err != nil {
 		s.docLogOnce(path, err.Error(), "lsp: buffer %s: %v; left to the build on save", path, err)
 	}
-	s.tellEditor(sess, path)
+	s.tellEditor(sess, path, nil)
 }
 
 func (s *server) didChange(raw json.RawMessage) {
@@ -164,7 +164,7 @@ func (s *server) didChange(raw json.RawMessage) {
 	if err != nil {
 		s.docLogOnce(path, reasonOf(err), "lsp: buffer %s: %v; using the file on disk until the next save", path, err)
 	}
-	s.tellEditor(sess, path)
+	s.tellEditor(sess, path, nil)
 }
 
 func (s *server) didClose(raw json.RawMessage) {
@@ -190,17 +190,21 @@ func (s *server) didClose(raw json.RawMessage) {
 // bufferSaved resyncs the buffer of path with the file the editor wrote.
 func (s *server) bufferSaved(sess *session.Session, path string) {
 	disk, err := os.ReadFile(path)
+	if err != nil {
+		disk = nil // tellEditor tries again
+	}
 	s.docs.mu.Lock()
-	if b := s.docs.store.get(path); b != nil && err == nil {
+	if b := s.docs.store.get(path); b != nil && disk != nil {
 		s.docs.store.saved(path, disk)
 	}
 	s.docs.mu.Unlock()
-	s.tellEditor(sess, path)
+	s.tellEditor(sess, path, disk)
 }
 
-// tellEditor compares path's buffer with the disk and tells the session
-// (when it is an [Editor]) if the buffer differs, or no longer does.
-func (s *server) tellEditor(sess *session.Session, path string) {
+// tellEditor compares path's buffer with disk, the file's content (nil:
+// read it), and tells the session (when it is an [Editor]) if the buffer
+// differs, or no longer does.
+func (s *server) tellEditor(sess *session.Session, path string, disk []byte) {
 	e := s.docs.editorOf(sess)
 	if e == nil {
 		return
@@ -216,10 +220,11 @@ func (s *server) tellEditor(sess *session.Session, path string) {
 		}
 	}
 	s.docs.mu.Unlock()
-	if text != nil {
-		if disk, err := os.ReadFile(path); err == nil && bytes.Equal(disk, text) {
-			text = nil
-		}
+	if text != nil && disk == nil {
+		disk, _ = os.ReadFile(path)
+	}
+	if text != nil && disk != nil && bytes.Equal(disk, text) {
+		text = nil
 	}
 	dirty := text != nil
 	s.docs.mu.Lock()

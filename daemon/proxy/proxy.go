@@ -119,8 +119,7 @@ func (p *Proxy) Switch(addr string) *Backend {
 	p.cur = b
 	p.held = false
 	p.holdReason = ""
-	close(p.changed)
-	p.changed = make(chan struct{})
+	p.wakeLocked()
 	p.broadcastLocked(event{name: "reload", data: b.token})
 	p.mu.Unlock()
 	if n := p.waiting.Load(); n > 0 {
@@ -150,8 +149,7 @@ func (p *Proxy) Fail(reason string) {
 	p.failReason = reason
 	p.broadcastLocked(event{name: "error", data: reason})
 	if p.cur == nil {
-		close(p.changed) // wake the waiting requests: nothing will come soon
-		p.changed = make(chan struct{})
+		p.wakeLocked() // nothing will come soon
 	}
 	p.mu.Unlock()
 }
@@ -165,6 +163,13 @@ func (p *Proxy) ClearFail() {
 		p.broadcastLocked(event{name: "ok"})
 	}
 	p.mu.Unlock()
+}
+
+// wakeLocked wakes the requests waiting in acquire, which look again at
+// the state. p.mu must be held.
+func (p *Proxy) wakeLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
 }
 
 // Current returns the backend of the last [Proxy.Switch], or nil before the
@@ -183,8 +188,7 @@ func (p *Proxy) Close() {
 	p.mu.Lock()
 	if !p.closed {
 		p.closed = true
-		close(p.changed)
-		p.changed = make(chan struct{})
+		p.wakeLocked()
 		for ch := range p.subs {
 			close(ch)
 			delete(p.subs, ch)

@@ -196,13 +196,6 @@ func (p *Process) DebugState(ctx context.Context) (DebugState, error) {
 	return DebugState{Clients: clients, Stopped: !st.State.Running && !st.State.Exited, Exited: st.State.Exited}, nil
 }
 
-// DebugBusy reports [DebugState.Busy]: a client is attached and the app is
-// halted. The session asks it before retiring an old version.
-func (p *Process) DebugBusy(ctx context.Context) (bool, error) {
-	st, err := p.DebugState(ctx)
-	return st.Busy(), err
-}
-
 // dlvCall makes one JSON-RPC 1.0 call (Go's net/rpc/jsonrpc, which Delve's
 // API v2 speaks) on a fresh connection to addr.
 func dlvCall(ctx context.Context, addr, method string, arg, reply any) error {

@@ -142,11 +142,15 @@ func connectedClients(pid int, addr string) (int, error) {
 	}
 	n := 0
 	for _, name := range []string{"tcp", "tcp6"} {
-		c, err := established(filepath.Join("/proc", strconv.Itoa(pid), "net", name), inodes, port)
+		ports, err := localPorts(filepath.Join("/proc", strconv.Itoa(pid), "net", name), inodes, tcpEstablished)
 		if err != nil && !os.IsNotExist(err) {
 			return 0, err
 		}
-		n += c
+		for _, p := range ports {
+			if p == port {
+				n++
+			}
+		}
 	}
 	return n, nil
 }

@@ -160,8 +160,8 @@ func hit(t *testing.T, ctx context.Context, c *dap.Client, p *Process, addr, fil
 	if st.Reason != "breakpoint" || f.Source.Path != file || f.Line != line {
 		t.Fatalf("stopped (%s) at %s:%d; want a breakpoint at %s:%d", st.Reason, f.Source.Path, f.Line, file, line)
 	}
-	if busy, err := p.DebugBusy(ctx); err != nil || !busy {
-		t.Fatalf("DebugBusy at a breakpoint = %v, %v; want true", busy, err)
+	if st, err := p.DebugState(ctx); err != nil || !st.Busy() {
+		t.Fatalf("DebugState at a breakpoint = %+v, %v; want busy", st, err)
 	}
 	select {
 	case b := <-body:

@@ -25,7 +25,7 @@ func ListeningPorts(pid int) ([]int, error) {
 	}
 	var ports []int
 	for _, name := range []string{"tcp", "tcp6"} {
-		found, err := listeners(filepath.Join("/proc", strconv.Itoa(pid), "net", name), inodes)
+		found, err := localPorts(filepath.Join("/proc", strconv.Itoa(pid), "net", name), inodes, tcpListen)
 		if err != nil && !os.IsNotExist(err) {
 			return nil, fmt.Errorf("run: listening ports of %d: %w", pid, err)
 		}
@@ -66,23 +66,22 @@ func groupMembers(pgid int) []int {
 		if err != nil || pid == pgid {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// "pid (comm) state ppid pgrp …"; comm may hold spaces and parens.
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) > 2 && f[2] == strconv.Itoa(pgid) {
+		if _, pgrp, _, ok := procStat(pid); ok && pgrp == pgid {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
 }
 
-// listeners returns the local ports of the sockets in LISTEN state (0A) of
-// a /proc/net/tcp{,6} table whose inode is in inodes.
-func listeners(table string, inodes map[string]bool) ([]int, error) {
+// Socket states in /proc/net/tcp{,6}.
+const (
+	tcpEstablished = "01"
+	tcpListen      = "0A"
+)
+
+// localPorts returns the local ports of the sockets in state (tcpListen,
+// tcpEstablished) of a /proc/net/tcp{,6} table whose inode is in inodes.
+func localPorts(table string, inodes map[string]bool, state string) ([]int, error) {
 	f, err := os.Open(table)
 	if err != nil {
 		return nil, err
@@ -94,7 +93,7 @@ func listeners(table string, inodes map[string]bool) ([]int, error) {
 	for sc.Scan() {
 		// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …
 		fields := strings.Fields(sc.Text())
-		if len(fields) < 10 || fields[3] != "0A" || !inodes[fields[9]] {
+		if len(fields) < 10 || fields[3] != state || !inodes[fields[9]] {
 			continue
 		}
 		_, hexPort, ok := strings.Cut(fields[1], ":")
@@ -107,31 +106,4 @@ func listeners(table string, inodes map[string]bool) ([]int, error) {
 		}
 	}
 	return ports, sc.Err()
-}
-
-// established counts the sockets of a /proc/net/tcp{,6} table in state
-// ESTABLISHED (01) whose inode is in inodes and whose local port is port.
-func established(table string, inodes map[string]bool, port int) (int, error) {
-	f, err := os.Open(table)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	n := 0
-	sc := bufio.NewScanner(f)
-	sc.Scan() // header
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 10 || fields[3] != "01" || !inodes[fields[9]] {
-			continue
-		}
-		_, hexPort, ok := strings.Cut(fields[1], ":")
-		if !ok {
-			continue
-		}
-		if p, err := strconv.ParseUint(hexPort, 16, 16); err == nil && int(p) == port {
-			n++
-		}
-	}
-	return n, sc.Err()
 }

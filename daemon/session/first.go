@@ -57,8 +57,8 @@ func (s *Session) startPrebuilds() {
 // firstBuild starts t's first build, or adopts the one started for it
 // before the graph loaded.
 func (s *Session) firstBuild(t *target) {
+	opts := s.buildOptions(t)
 	for i, pb := range s.prebuilds {
-		opts := s.buildOptions(t)
 		if pb.dir != t.t.Dir || !slices.Equal(pb.opts.Env, opts.Env) {
 			continue
 		}

@@ -57,7 +57,6 @@ type step struct {
 	inputs  []string // doublestar globs relative to the module root
 	outputs []string
 	pre     bool // no inputs: runs before every build
-	goGen   bool // go generate for one package directory
 
 	running  bool
 	runStart time.Time
@@ -474,9 +473,8 @@ func (s *Session) goGenerateStep(dir string) *step {
 		}
 		rel, _ := filepath.Rel(s.cfg.Dir, dir)
 		st := &step{
-			name:  "go generate ./" + filepath.ToSlash(rel),
-			opts:  build.StepOptions{Dir: dir, Args: []string{"go", "generate", "."}, Env: s.cfg.BuildEnv, Timeout: config.DefaultGenerateTimeout, OnStart: s.guard.Add, OnExit: s.guard.Remove},
-			goGen: true,
+			name: "go generate ./" + filepath.ToSlash(rel),
+			opts: build.StepOptions{Dir: dir, Args: []string{"go", "generate", "."}, Env: s.cfg.BuildEnv, Timeout: config.DefaultGenerateTimeout, OnStart: s.guard.Add, OnExit: s.guard.Remove},
 		}
 		s.gen.goGen[dir] = st
 		return st

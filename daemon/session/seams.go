@@ -47,8 +47,8 @@ type Builder interface {
 
 // Process is one started version of an app ([run.Process]).
 type Process interface {
-	PID() int
-	// AppPID is the app's own pid: PID, or under Delve Delve's child.
+	// AppPID is the app's own pid: the process's, or under Delve Delve's
+	// child.
 	AppPID() int
 	Exited() <-chan struct{}
 	ExitErr() error

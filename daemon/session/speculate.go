@@ -245,11 +245,6 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 func (s *Session) reuse(t *target, bin, key string, cause Cause, built, waited int64) {
 	s.cancelBuild(t)
 	t.awaiting = ""
-	if t.buildDiags != nil {
-		t.buildDiags = nil
-		s.diagDirty = true
-	}
-	t.err = ""
 	t.buildMs = waited
 	reason := "built before from the same content"
 	switch {
@@ -258,11 +253,7 @@ func (s *Session) reuse(t *target, bin, key string, cause Cause, built, waited i
 	case built > 0:
 		reason = fmt.Sprintf("prepared from the editor's buffers before the save (the build took %dms)", built)
 	}
-	s.emit(Event{Kind: KindBuildOK, Target: t.t.Name, MS: waited, Cause: cause.String(), Speculative: built > 0, Reason: reason, SavedMS: max(built-waited, 0)})
-	if t.router != nil {
-		t.router.ClearFail()
-	}
-	t.backoff.Reset()
+	s.buildSucceeded(t, Event{Kind: KindBuildOK, Target: t.t.Name, MS: waited, Cause: cause.String(), Speculative: built > 0, Reason: reason, SavedMS: max(built-waited, 0)})
 	switch {
 	case t.stopped:
 		s.replaceLastGood(t, bin)

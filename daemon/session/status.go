@@ -18,7 +18,7 @@ func (s *Session) publishStatus() {
 			URL:        t.url,
 			Generation: t.gen,
 			Serving:    t.cur != nil,
-			Prepared:   t.prepared && t.cur != nil,
+			Prepared:   t.cur != nil && t.cur.prepared,
 			BuildMs:    t.buildMs,
 			Error:      t.err,
 		}

@@ -56,8 +56,7 @@ type target struct {
 	// Content keys and speculation (speculate.go). buildKey is the key of
 	// the build in flight; spec the speculative build in flight; awaiting
 	// the key of a save that waits for it (with its cause and reason);
-	// inputs the files its build reads, from the graph inputsOf; prepared
-	// tells that the serving version was built before its save.
+	// inputs the files its build reads, from the graph inputsOf.
 	buildKey    string
 	spec        *spec
 	specID      int
@@ -68,7 +67,6 @@ type target struct {
 	inputs      []string
 	inputsOf    Graph
 	extra       map[string]bool // changed files noted since inputsOf, which may not list them yet
-	prepared    bool
 }
 
 // version is one started process of a target.
@@ -269,16 +267,7 @@ func (s *Session) onBuilt(m built) {
 		s.buildFailed(t, m)
 		return
 	}
-	if t.buildDiags != nil {
-		t.buildDiags = nil
-		s.diagDirty = true
-	}
-	t.err = ""
-	s.emit(Event{Kind: KindBuildOK, Target: t.t.Name, MS: t.buildMs, Cause: m.cause.String()})
-	if t.router != nil {
-		t.router.ClearFail()
-	}
-	t.backoff.Reset()
+	s.buildSucceeded(t, Event{Kind: KindBuildOK, Target: t.t.Name, MS: t.buildMs, Cause: m.cause.String()})
 	bin, key := m.res.Binary, m.key
 	if s.touchedSinceKey(t) {
 		key = "" // the binary may not match the key taken at the start
@@ -291,6 +280,22 @@ func (s *Session) onBuilt(m built) {
 		return
 	}
 	s.startVersionKey(t, bin, key, m.cause, false)
+}
+
+// buildSucceeded records that t has a good binary, from a build or reused:
+// it clears the build errors, reports e (the build_ok event) and ends the
+// failure state of t's router and the restart backoff.
+func (s *Session) buildSucceeded(t *target, e Event) {
+	if t.buildDiags != nil {
+		t.buildDiags = nil
+		s.diagDirty = true
+	}
+	t.err = ""
+	s.emit(e)
+	if t.router != nil {
+		t.router.ClearFail()
+	}
+	t.backoff.Reset()
 }
 
 // buildFailed reports a build that failed: ginhotd could not build (go
@@ -464,7 +469,6 @@ func (s *Session) promote(t *target, v *version) {
 	v.ready = true
 	s.replaceLastGood(t, v.bin)
 	t.gen++
-	t.prepared = v.prepared
 	t.pid = v.p.AppPID()
 	t.state = StateRunning
 	t.err = ""
@@ -474,10 +478,9 @@ func (s *Session) promote(t *target, v *version) {
 		s.diagDirty = true
 	}
 	if t.router != nil {
+		b := t.router.Switch(net.JoinHostPort("127.0.0.1", v.port))
 		if old != nil {
-			old.backend = t.router.Switch(net.JoinHostPort("127.0.0.1", v.port))
-		} else {
-			t.router.Switch(net.JoinHostPort("127.0.0.1", v.port))
+			old.backend = b
 		}
 	}
 	ready := Event{Kind: KindReady, Target: t.t.Name, PID: v.p.AppPID(), Generation: t.gen, MS: time.Since(changeAt).Milliseconds(),
