@@ -727,6 +727,37 @@ func TestTargetCgo(t *testing.T) {
 	}
 }
 
+// TestKeepGoing: a reload with KeepGoing gets a graph with the targets
+// that are there, and Missing names the ones that are not, where a load
+// without it fails.
+func TestKeepGoing(t *testing.T) {
+	dir := abs(t, "nogin")
+	g, err := Load(context.Background(), Options{Dir: dir, Targets: []string{"./cmd/nope", "./cmd/a"}, Env: testEnv("GOWORK=off"), KeepGoing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tg := range g.Targets() {
+		got = append(got, tg.Name)
+	}
+	if diff := cmp.Diff([]string{"./cmd/a"}, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"analysis: target ./cmd/nope: no such package in " + dir}, g.Missing()); diff != "" {
+		t.Errorf("Missing (-want +got):\n%s", diff)
+	}
+	lib := t.TempDir()
+	write(t, lib, "go.mod", "module example.com/libonly\n\ngo 1.22\n")
+	write(t, lib, "lib.go", "package libonly\n")
+	g, err = Load(context.Background(), Options{Dir: lib, Env: testEnv("GOWORK=off"), KeepGoing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Targets()) != 0 || len(g.Missing()) != 1 || !strings.Contains(g.Missing()[0], "no Gin main package") {
+		t.Errorf("no main at all: targets %v, missing %q", g.Targets(), g.Missing())
+	}
+}
+
 // TestInputs checks the files a target's build reads: its packages' Go,
 // assembly and embedded files and the module files, not test files,
 // constrained-out files, packages it does not reach, or non-embedded files.
@@ -751,9 +782,9 @@ func TestInputs(t *testing.T) {
 		"./cmd/admin": {"cmd/admin/main.go", "fakegin/gin.go", "fakegin/go.mod", "go.mod", "internal/admin/admin.go", "internal/admin/assets/site.css",
 			"internal/admin/private/_secret.txt", "internal/admin/static/app.js", "internal/admin/static/index.html"},
 	}
-	byName := map[string]int{}
-	for i, tg := range g.Targets() {
-		byName[tg.Name] = i
+	byName := map[string]string{}
+	for _, tg := range g.Targets() {
+		byName[tg.Name] = tg.Path
 	}
 	for target, w := range want {
 		if diff := cmp.Diff(w, rel(g.Inputs(byName[target]))); diff != "" {

@@ -22,6 +22,7 @@ type Graph struct {
 	targets []Target
 	auto    bool                // targets were found, not named: a new main may become one
 	notice  string              // how the targets were chosen, when the user should know
+	missing []string            // why named targets, or any target, could not be found (Options.KeepGoing)
 	reach   []map[string]string // per target: package → importer on a shortest chain
 	mains   []string            // import paths of all main packages
 	imports map[string][]string // package → sorted imported packages (all packages)
@@ -99,6 +100,13 @@ func (g *Graph) Notice() string {
 	return g.notice
 }
 
+// Missing returns, for a graph loaded with [Options.KeepGoing], why each
+// named target that is not there was left out, or why no target was found;
+// nil when every target is there.
+func (g *Graph) Missing() []string {
+	return slices.Clone(g.missing)
+}
+
 // Roots returns the absolute directories of every local module: the
 // workspace root, the modules of go.work, and modules replaced by a local
 // directory. A root may lie inside another.
@@ -167,11 +175,15 @@ func within(path, dir string) bool {
 }
 
 // Inputs returns the sorted absolute paths of the local files that the
-// build of target i reads: the Go, cgo, assembly and .syso files of the
+// build of the target with import path target reads (nil for no target): the Go, cgo, assembly and .syso files of the
 // local packages it reaches, the files they embed, and the module files
 // (go.mod, go.sum, go.work) of the workspace. Two builds whose inputs have
 // the same content, with the same settings, make the same binary.
-func (g *Graph) Inputs(i int) []string {
+func (g *Graph) Inputs(target string) []string {
+	i := slices.IndexFunc(g.targets, func(t Target) bool { return t.Path == target })
+	if i < 0 {
+		return nil
+	}
 	reach := g.reach[i]
 	seen := map[string]bool{}
 	for f, e := range g.files {

@@ -54,6 +54,11 @@ type Options struct {
 	// Env is appended to os.Environ() for go list and for judging build
 	// constraints (GOOS, GOARCH, CGO_ENABLED).
 	Env []string
+	// KeepGoing makes a named target that is not there, and a workspace
+	// with no target at all, no error: the graph has the targets it found,
+	// and [Graph.Missing] says what it could not find. A session reloading
+	// the graph while mains come and go sets it.
+	KeepGoing bool
 }
 
 // DefaultRestartGlobs returns the globs used when [Options.RestartGlobs] is
@@ -119,7 +124,7 @@ func Load(ctx context.Context, opts Options) (*Graph, error) {
 		cgo:     map[string]bool{},
 	}
 	g.index(roots, uses)
-	if err := g.pickTargets(opts.Targets); err != nil {
+	if err := g.pickTargets(opts.Targets, opts.KeepGoing); err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -373,23 +378,30 @@ func readSignature(path string) (signature, error) {
 }
 
 // pickTargets resolves explicit targets, or finds the Gin (else net/http) mains, and
-// computes each target's reach.
-func (g *Graph) pickTargets(explicit []string) error {
+// computes each target's reach. With keepGoing, what cannot be found goes to
+// g.missing instead of failing the load.
+func (g *Graph) pickTargets(explicit []string, keepGoing bool) error {
 	var picked []*pkgInfo
 	if len(explicit) > 0 {
 		for _, t := range explicit {
 			pi, err := g.resolveTarget(t)
-			if err != nil {
+			switch {
+			case err != nil && keepGoing:
+				g.missing = append(g.missing, err.Error())
+			case err != nil:
 				return err
-			}
-			if !slices.Contains(picked, pi) {
+			case !slices.Contains(picked, pi):
 				picked = append(picked, pi)
 			}
 		}
 	} else {
 		g.auto = true
 		var err error
-		if picked, err = g.autoTargets(); err != nil {
+		picked, err = g.autoTargets()
+		switch {
+		case err != nil && keepGoing:
+			g.missing = append(g.missing, err.Error())
+		case err != nil:
 			return err
 		}
 	}

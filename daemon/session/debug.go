@@ -248,7 +248,7 @@ func (s *Session) onDebugWaiting(m debugWaiting) {
 	}
 	v.awaited = true
 	msg := waitingFor(v)
-	s.emit(Event{Kind: KindWarn, Target: t.t.Name, Message: msg + " (debug_wait): it runs once the debugger continues"})
+	s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: msg + " (debug_wait): it runs once the debugger continues"})
 	if t.router != nil && t.cur == nil {
 		t.router.Hold(msg)
 	}
@@ -271,7 +271,7 @@ func (s *Session) untilFree(t *target, old *version) func() {
 	if old.debugAddr == "" {
 		return func() {}
 	}
-	p, gen, name := old.p, t.gen, t.t.Name
+	p, gen, name := old.p, t.generation, t.pkg.Name
 	return func() {
 		said := false
 		for {

@@ -27,15 +27,20 @@ import (
 // inside a testing/synctest bubble: no go, no processes, no sockets, and time
 // that passes only when every goroutine waits.
 
-// fakeGraph has one target, ./cmd/api; every .go path rebuilds it, every
-// .tmpl path restarts it, anything else needs nothing.
+// fakeGraph has the targets the test gives it (./cmd/api by default). A
+// .go path inside a target's directory rebuilds that target, any other .go
+// path every target, a .tmpl path restarts them, anything else needs
+// nothing. A main.go in a directory no target has, or a path in a target
+// directory that is gone, means the graph is out of date (Reload), as a
+// main package appearing or disappearing does.
 type fakeGraph struct {
-	target analysis.Target
-	inputs []string // every file of the workspace when the graph loaded
+	targets []analysis.Target
+	missing []string
+	inputs  []string // every file of the workspace when the graph loaded
 }
 
-func newFakeGraph(target analysis.Target, dir string) *fakeGraph {
-	g := &fakeGraph{target: target}
+func newFakeGraph(targets []analysis.Target, dir string) *fakeGraph {
+	g := &fakeGraph{targets: targets}
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
 			g.inputs = append(g.inputs, p)
@@ -45,27 +50,44 @@ func newFakeGraph(target analysis.Target, dir string) *fakeGraph {
 	return g
 }
 
-func (g fakeGraph) Inputs(int) []string { return g.inputs }
+func (g fakeGraph) Inputs(string) []string { return g.inputs }
 
-func (g fakeGraph) Targets() []analysis.Target { return []analysis.Target{g.target} }
+func (g fakeGraph) Targets() []analysis.Target { return slices.Clone(g.targets) }
+func (g fakeGraph) Missing() []string          { return g.missing }
 func (g fakeGraph) Roots() []string            { return nil }
 func (g fakeGraph) Explain(string) string      { return "" }
 func (g fakeGraph) Notice() string             { return "" }
 func (g fakeGraph) Modules() []string          { return []string{"example.com/app"} }
 
 func (g fakeGraph) Classify(paths []string) analysis.Result {
-	d := analysis.Decision{Target: g.target, Action: analysis.None, Reason: "nothing imports it"}
-	for _, p := range paths {
-		switch filepath.Ext(p) {
-		case ".go":
-			d.Action, d.Reason = analysis.Rebuild, "./cmd/api ("+filepath.Base(p)+" changed)"
-		case ".tmpl":
-			if d.Action == analysis.None {
+	var res analysis.Result
+	for _, t := range g.targets {
+		d := analysis.Decision{Target: t, Action: analysis.None, Reason: "nothing imports it"}
+		for _, p := range paths {
+			inside := filepath.Dir(p) == t.Dir
+			switch {
+			case filepath.Ext(p) == ".go" && (inside || !g.inTarget(p)):
+				d.Action, d.Reason = analysis.Rebuild, t.Name+" ("+filepath.Base(p)+" changed)"
+			case filepath.Ext(p) == ".tmpl" && d.Action == analysis.None:
 				d.Action, d.Reason = analysis.Restart, "template"
 			}
 		}
+		res.Decisions = append(res.Decisions, d)
 	}
-	return analysis.Result{Decisions: []analysis.Decision{d}}
+	for _, p := range paths {
+		if filepath.Base(p) == "main.go" && !g.inTarget(p) {
+			res.Reload = true
+		}
+		if _, err := os.Stat(filepath.Dir(p)); err != nil {
+			res.Reload = true
+		}
+	}
+	return res
+}
+
+// inTarget reports whether p lies in the directory of one of g's targets.
+func (g fakeGraph) inTarget(p string) bool {
+	return slices.ContainsFunc(g.targets, func(t analysis.Target) bool { return filepath.Dir(p) == t.Dir })
 }
 
 // fakeWatcher delivers what the test (or Notify) puts in batches.
@@ -452,6 +474,11 @@ type harness struct {
 	ran      chan error
 	saves    int
 	loadTime time.Duration // how long the fake graph takes to load
+
+	mu      sync.Mutex
+	mains   []analysis.Target // the targets the next graph load finds
+	missing []string          // and what it says it could not find
+	loads   int               // graph loads so far
 }
 
 // newHarness starts a session whose builds take 1 s and whose versions are
@@ -470,6 +497,7 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 		dir:     dir,
 		ran:     make(chan error, 1),
 	}
+	h.mains = []analysis.Target{h.main("api")}
 	cfg := config.Default()
 	cfg.Dir = dir
 	cfg.Speculate = "300ms" // the tests' timings are written for this quiet window
@@ -479,7 +507,12 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 	h.s = newSession(cfg, h.events, deps{
 		load: func(context.Context, analysis.Options) (Graph, error) {
 			time.Sleep(h.loadTime)
-			return newFakeGraph(analysis.Target{Path: "example.com/app/cmd/api", Dir: filepath.Join(dir, "cmd/api"), Name: "./cmd/api"}, dir), nil
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.loads++
+			g := newFakeGraph(slices.Clone(h.mains), dir)
+			g.missing = h.missing
+			return g, nil
 		},
 		watch:   func(watch.Options) (Watcher, error) { return h.watcher, nil },
 		builder: h.builder,
@@ -492,6 +525,26 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 		store: func(string) (Store, error) { return &fakeStore{bins: map[string]string{}}, nil },
 	})
 	return h
+}
+
+// main returns the target ./cmd/name of the workspace.
+func (h *harness) main(name string) analysis.Target {
+	return analysis.Target{Path: "example.com/app/cmd/" + name, Dir: filepath.Join(h.dir, "cmd", name), Name: "./cmd/" + name}
+}
+
+// setMains sets the targets the next graph load finds, and what it says it
+// could not find.
+func (h *harness) setMains(missing []string, mains ...analysis.Target) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.mains, h.missing = mains, missing
+}
+
+// graphLoads returns how many times the graph was loaded.
+func (h *harness) graphLoads() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.loads
 }
 
 // run starts the session; the bubble's end stops it.

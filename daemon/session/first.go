@@ -59,7 +59,7 @@ func (s *Session) startPrebuilds() {
 func (s *Session) firstBuild(t *target) {
 	opts := s.buildOptions(t)
 	for i, pb := range s.prebuilds {
-		if pb.dir != t.t.Dir || !slices.Equal(pb.opts.Env, opts.Env) {
+		if pb.dir != t.pkg.Dir || !slices.Equal(pb.opts.Env, opts.Env) {
 			continue
 		}
 		s.prebuilds = append(s.prebuilds[:i], s.prebuilds[i+1:]...)
@@ -68,11 +68,11 @@ func (s *Session) firstBuild(t *target) {
 			t.buildKey = s.keyOf(t, opts, nil)
 		}
 		t.buildID++
-		t.cancelBuild = pb.cancel
+		t.buildCancel = pb.cancel
 		t.state = StateBuilding
 		t.changeAt = pb.started
 		const reason = "first build (started while the package graph loaded)"
-		s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason, Cause: CauseStart.String()})
+		s.emit(Event{Kind: KindBuildStart, Target: t.pkg.Name, Reason: reason, Cause: CauseStart.String()})
 		id, key := t.buildID, t.buildKey
 		s.spawn(func() {
 			m := <-pb.done

@@ -105,7 +105,7 @@ type stepRun struct {
 
 // initGenerators reads the steps and env files of the configuration.
 func (s *Session) initGenerators() {
-	g := &s.gen
+	g := &s.generators
 	g.goGen = map[string]*step{}
 	g.envPath = map[string]bool{}
 	g.next = -1
@@ -157,11 +157,11 @@ func (s *Session) watchInclude() []string {
 // generateFirst starts the run of every step before the first builds and
 // reports whether it did; the builds then start once the last step is done.
 func (s *Session) generateFirst() bool {
-	if len(s.gen.steps) == 0 {
+	if len(s.generators.steps) == 0 {
 		return false
 	}
-	s.gen.next = 0
-	s.runStep(s.gen.steps[0], nil, true)
+	s.generators.next = 0
+	s.runStep(s.generators.steps[0], nil, true)
 	return true
 }
 
@@ -226,18 +226,18 @@ func (s *Session) onGenerated(m generated) {
 			return // the first run goes on once this one is done
 		}
 	}
-	if !m.first && s.gen.next < 0 {
+	if !m.first && s.generators.next < 0 {
 		return
 	}
 	if st.running {
 		return
 	}
-	s.gen.next++
-	if s.gen.next < len(s.gen.steps) {
-		s.runStep(s.gen.steps[s.gen.next], nil, true)
+	s.generators.next++
+	if s.generators.next < len(s.generators.steps) {
+		s.runStep(s.generators.steps[s.generators.next], nil, true)
 		return
 	}
-	s.gen.next = -1
+	s.generators.next = -1
 	// The graph was loaded before the steps wrote their outputs: count them
 	// in the first build's content key, so that the watcher's report of
 	// those files finds the build in flight and builds nothing more.
@@ -255,7 +255,7 @@ func (s *Session) onGenerated(m generated) {
 func (s *Session) stepOutputs() []string {
 	var out []string
 	fsys := os.DirFS(s.cfg.Dir)
-	for _, st := range s.gen.steps {
+	for _, st := range s.generators.steps {
 		for _, g := range st.outputs {
 			matches, _ := doublestar.Glob(fsys, g, doublestar.WithFilesOnly())
 			for _, m := range matches {
@@ -297,7 +297,7 @@ func (s *Session) reportStep(st *step, res build.StepResult, err error) {
 	e := Event{Kind: KindGenerateFail, Step: st.name, MS: ms, Diagnostics: diags, Output: out}
 	for _, t := range s.targets {
 		if t.cur != nil && !e.Serving {
-			e.Serving, e.Generation = true, t.gen
+			e.Serving, e.Generation = true, t.generation
 		}
 	}
 	s.emit(e)
@@ -320,9 +320,9 @@ func (s *Session) stepFailed() bool {
 
 // allSteps returns the configured steps and the go generate steps.
 func (s *Session) allSteps() []*step {
-	all := slices.Clone(s.gen.steps)
-	for _, dir := range slices.Sorted(maps.Keys(s.gen.goGen)) {
-		all = append(all, s.gen.goGen[dir])
+	all := slices.Clone(s.generators.steps)
+	for _, dir := range slices.Sorted(maps.Keys(s.generators.goGen)) {
+		all = append(all, s.generators.goGen[dir])
 	}
 	return all
 }
@@ -340,7 +340,7 @@ func (s *Session) stepDiags() []build.Diagnostic {
 // an env file changed, and returns the batch of the paths left for the graph
 // decision; ok is false when nothing is left to decide.
 func (s *Session) generateFor(b watch.Batch) (watch.Batch, bool) {
-	if len(s.gen.steps) == 0 && !s.cfg.GoGenerate && len(s.gen.envPath) == 0 {
+	if len(s.generators.steps) == 0 && !s.cfg.GoGenerate && len(s.generators.envPath) == 0 {
 		return b, true
 	}
 	var rest []string
@@ -354,7 +354,7 @@ func (s *Session) generateFor(b watch.Batch) (watch.Batch, bool) {
 		trig[st] = append(trig[st], p)
 	}
 	for _, p := range b.Paths {
-		if s.gen.envPath[p] {
+		if s.generators.envPath[p] {
 			envChanged = true
 			continue
 		}
@@ -362,7 +362,7 @@ func (s *Session) generateFor(b watch.Batch) (watch.Batch, bool) {
 		taken := false
 		if rel, err := filepath.Rel(s.cfg.Dir, p); err == nil && !strings.HasPrefix(rel, "..") {
 			rel = filepath.ToSlash(rel)
-			for _, st := range s.gen.steps {
+			for _, st := range s.generators.steps {
 				if st.pre || !matchAny(st.inputs, rel) || matchAny(st.outputs, rel) {
 					continue
 				}
@@ -391,16 +391,16 @@ func (s *Session) generateFor(b watch.Batch) (watch.Batch, bool) {
 		}
 	}
 	for _, st := range order {
-		if st.running || s.gen.next >= 0 {
+		if st.running || s.generators.next >= 0 {
 			st.again = append(st.again, trig[st]...)
 			continue
 		}
 		s.runStep(st, trig[st], false)
 	}
-	if envChanged && s.gen.next < 0 {
+	if envChanged && s.generators.next < 0 {
 		s.envChanged(b)
 	}
-	if s.gen.next >= 0 && len(rest) > 0 {
+	if s.generators.next >= 0 && len(rest) > 0 {
 		s.emit(Event{Kind: KindSkip, Reason: "the first build waits for the generate steps", Cause: causeOf(b).String()})
 		return b, false
 	}
@@ -462,7 +462,7 @@ func matchAny(globs []string, rel string) bool {
 // goGenerateStep returns the go generate step of the package in dir, or nil
 // when none of its Go files has a //go:generate line.
 func (s *Session) goGenerateStep(dir string) *step {
-	if st := s.gen.goGen[dir]; st != nil {
+	if st := s.generators.goGen[dir]; st != nil {
 		return st
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
@@ -476,7 +476,7 @@ func (s *Session) goGenerateStep(dir string) *step {
 			name: "go generate ./" + filepath.ToSlash(rel),
 			opts: build.StepOptions{Dir: dir, Args: []string{"go", "generate", "."}, Env: s.cfg.BuildEnv, Timeout: config.DefaultGenerateTimeout, OnStart: s.guard.Add, OnExit: s.guard.Remove},
 		}
-		s.gen.goGen[dir] = st
+		s.generators.goGen[dir] = st
 		return st
 	}
 	return nil
@@ -490,7 +490,7 @@ func (s *Session) preSteps(cause Cause) []*step {
 		return nil
 	}
 	var pre []*step
-	for _, st := range s.gen.steps {
+	for _, st := range s.generators.steps {
 		if st.pre {
 			pre = append(pre, st)
 		}
@@ -504,8 +504,8 @@ func (s *Session) runPre(ctx context.Context, steps []*step) ([]stepRun, bool) {
 	if len(steps) == 0 {
 		return nil, true
 	}
-	s.gen.pre.Lock()
-	defer s.gen.pre.Unlock()
+	s.generators.pre.Lock()
+	defer s.generators.pre.Unlock()
 	var runs []stepRun
 	for _, st := range steps {
 		r := stepRun{st: st, started: time.Now()}
@@ -534,7 +534,7 @@ func (s *Session) afterPre(t *target, m built) bool {
 		}
 	}
 	if !ok {
-		t.cancelBuild = nil
+		t.buildCancel = nil
 		t.err = "a generate step failed"
 		s.restoreState(t)
 	}
@@ -551,14 +551,14 @@ func (s *Session) loadEnv() bool {
 	env, err := config.LoadEnvFiles(s.cfg.Dir, s.cfg.EnvFiles)
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "config: ") + " (the app keeps its previous environment)"
-		if msg != s.gen.envErr {
-			s.gen.envErr = msg
+		if msg != s.generators.envErr {
+			s.generators.envErr = msg
 			s.emit(Event{Kind: KindWarn, Message: "env file: " + msg})
 		}
 		return false
 	}
-	s.gen.envErr = ""
-	s.gen.env = env
+	s.generators.envErr = ""
+	s.generators.env = env
 	return true
 }
 
@@ -568,7 +568,7 @@ func (s *Session) loadEnv() bool {
 func (s *Session) appEnv() []string {
 	s.loadEnv()
 	env := []string{}
-	for _, kv := range s.gen.env {
+	for _, kv := range s.generators.env {
 		name, _, _ := strings.Cut(kv, "=")
 		if _, set := os.LookupEnv(name); !set {
 			env = append(env, kv)
@@ -589,7 +589,7 @@ func (s *Session) envChanged(b watch.Batch) {
 			continue
 		}
 		t.changeAt = time.Now()
-		s.emit(Event{Kind: KindRestart, Target: t.t.Name, Reason: "an env file changed", Cause: cause.String()})
+		s.emit(Event{Kind: KindRestart, Target: t.pkg.Name, Reason: "an env file changed", Cause: cause.String()})
 		s.startVersion(t, t.lastGood, cause)
 	}
 }

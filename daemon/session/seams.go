@@ -25,8 +25,12 @@ type Graph interface {
 	Roots() []string
 	Classify(paths []string) analysis.Result
 	Explain(path string) string
-	// Inputs lists the files the build of target i reads.
-	Inputs(i int) []string
+	// Inputs lists the files the build of the target with import path
+	// target reads.
+	Inputs(target string) []string
+	// Missing says why named targets, or any target, could not be found
+	// (the graph is loaded with KeepGoing).
+	Missing() []string
 	// Notice says how the targets were chosen when that needs saying ("" if not).
 	Notice() string
 	// Modules are the module paths of the local modules (debug builds).

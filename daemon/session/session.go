@@ -52,7 +52,7 @@ type Session struct {
 	reloading bool         // a graph reload is running
 	status    Status       // the last status emitted
 	diagDirty bool         // diagnostics changed during this turn of the loop
-	gen       generators
+	generators       generators
 	work      sync.WaitGroup
 	debug     bool   // debug mode is on: builds for Delve, versions under it (debug.go)
 	dlv       string // the dlv binary, found when debug mode went on
@@ -196,7 +196,7 @@ func (s *Session) open() error {
 		return err
 	}
 	for i, at := range s.graph.Targets() {
-		t := &target{t: at, mainFile: mainFile(at.Dir), state: StateIdle}
+		t := &target{pkg: at, mainFile: mainFile(at.Dir), state: StateIdle}
 		p := port
 		if p != 0 {
 			p += i
@@ -238,7 +238,7 @@ func AnalysisOptions(cfg config.Config) analysis.Options {
 // buildOptions returns the build settings of t.
 func (s *Session) buildOptions(t *target) build.Options {
 	o := s.baseBuildOptions()
-	o.Env = build.CgoEnv(s.cfg.BuildEnv, t.t.Cgo != "", s.cfg.Cgo)
+	o.Env = build.CgoEnv(s.cfg.BuildEnv, t.pkg.Cgo != "", s.cfg.Cgo)
 	return s.debugBuild(o)
 }
 
@@ -276,11 +276,11 @@ func (s *Session) close() {
 	defer close(s.closed)
 	var stops sync.WaitGroup
 	for _, t := range s.targets {
-		if t.cancelBuild != nil {
-			t.cancelBuild()
+		if t.buildCancel != nil {
+			t.buildCancel()
 		}
-		if t.retry != nil {
-			t.retry.Stop()
+		if t.retryTimer != nil {
+			t.retryTimer.Stop()
 		}
 		for _, v := range t.versions {
 			stops.Add(1)
@@ -288,7 +288,7 @@ func (s *Session) close() {
 				defer stops.Done()
 				start := time.Now()
 				_ = v.p.Stop()
-				s.emit(Event{Kind: KindStop, Target: t.t.Name, PID: v.p.AppPID(), MS: time.Since(start).Milliseconds()})
+				s.emit(Event{Kind: KindStop, Target: t.pkg.Name, PID: v.p.AppPID(), MS: time.Since(start).Milliseconds()})
 			}()
 		}
 	}
@@ -413,7 +413,7 @@ func (s *Session) decide(b watch.Batch) {
 		case analysis.Restart:
 			acted = true
 			t.changeAt = start
-			s.emit(Event{Kind: KindRestart, Target: t.t.Name, Reason: d.Reason, Cause: cause.String(), DecisionUS: us})
+			s.emit(Event{Kind: KindRestart, Target: t.pkg.Name, Reason: d.Reason, Cause: cause.String(), DecisionUS: us})
 			if !t.stopped && t.lastGood != "" {
 				s.startVersion(t, t.lastGood, cause)
 			}
@@ -453,11 +453,11 @@ func (s *Session) reloadGraph() {
 	opts := s.analysisOptions()
 	s.spawn(func() {
 		g, err := s.deps.load(s.ctx, opts)
-		s.send(loaded{g: g, err: err})
+		s.send(graphLoaded{g: g, err: err})
 	})
 }
 
-func (s *Session) onLoaded(m loaded) {
+func (s *Session) onLoaded(m graphLoaded) {
 	s.reloading = false
 	if m.err != nil {
 		if s.ctx.Err() == nil {
@@ -494,7 +494,7 @@ func (s *Session) Do(cmd Command, target string) error {
 func (s *Session) do(cmd Command, name string) error {
 	var ts []*target
 	for _, t := range s.targets {
-		if name == "" || name == t.t.Name || name == t.t.Path {
+		if name == "" || name == t.pkg.Name || name == t.pkg.Path {
 			ts = append(ts, t)
 		}
 	}
@@ -538,7 +538,7 @@ func (s *Session) do(cmd Command, name string) error {
 func (s *Session) targetNames() string {
 	var names []string
 	for _, t := range s.targets {
-		names = append(names, t.t.Name)
+		names = append(names, t.pkg.Name)
 	}
 	return fmt.Sprint(names)
 }

@@ -44,16 +44,16 @@ type edit struct {
 	content []byte
 }
 
-// spec is a speculative build in flight.
-type spec struct {
+// specBuild is a speculative build in flight.
+type specBuild struct {
 	id     int
 	key    string
 	cancel context.CancelFunc
 }
 
 type (
-	// quiet: typing paused for the speculate window.
-	quiet struct{ seq int }
+	// typingPaused: typing paused for the speculate window.
+	typingPaused struct{ seq int }
 	// specBuilt: a speculative build finished.
 	specBuilt struct {
 		t   *target
@@ -64,7 +64,7 @@ type (
 	}
 )
 
-func (quiet) isMessage()     {}
+func (typingPaused) isMessage()     {}
 func (specBuilt) isMessage() {}
 
 // Edited reports an editor's buffer of path: its whole content when it
@@ -89,9 +89,9 @@ func (s *Session) onEdit(e edit) {
 	} else {
 		s.buffers[e.path] = e.content
 		for _, t := range s.targets {
-			if t.spec != nil && t.awaiting == "" {
-				t.spec.cancel()
-				t.spec = nil
+			if t.speculation != nil && t.awaiting == "" {
+				t.speculation.cancel()
+				t.speculation = nil
 			}
 		}
 	}
@@ -100,7 +100,7 @@ func (s *Session) onEdit(e edit) {
 		return
 	}
 	s.quietSeq++
-	m := quiet{seq: s.quietSeq}
+	m := typingPaused{seq: s.quietSeq}
 	if s.quietTimer != nil {
 		s.quietTimer.Stop()
 	}
@@ -109,7 +109,7 @@ func (s *Session) onEdit(e edit) {
 
 // speculate builds, for every target the unsaved buffers reach, what the
 // buffers hold, unless that content is built or being built already.
-func (s *Session) speculate(m quiet) {
+func (s *Session) speculate(m typingPaused) {
 	if m.seq != s.quietSeq {
 		return
 	}
@@ -133,7 +133,7 @@ func (s *Session) speculate(m quiet) {
 	}
 	for i, t := range s.targets {
 		overlay := overlays[i]
-		if t.stopped || t.spec != nil || len(overlay) == 0 || broken[i] {
+		if t.stopped || t.speculation != nil || len(overlay) == 0 || broken[i] {
 			continue
 		}
 		opts := s.buildOptions(t)
@@ -144,9 +144,9 @@ func (s *Session) speculate(m quiet) {
 		opts.Overlay, opts.Nice = overlay, true
 		ctx, cancel := context.WithCancel(s.ctx)
 		t.specID++
-		t.spec = &spec{id: t.specID, key: key, cancel: cancel}
+		t.speculation = &specBuild{id: t.specID, key: key, cancel: cancel}
 		done := specBuilt{t: t, id: t.specID, key: key}
-		pkg := t.t.Path
+		pkg := t.pkg.Path
 		s.spawn(func() {
 			done.res, done.err = s.deps.builder.Build(ctx, opts, pkg)
 			cancel()
@@ -166,17 +166,17 @@ func parses(path string, content []byte) bool {
 // waiting for exactly that content.
 func (s *Session) onSpecBuilt(m specBuilt) {
 	t := m.t
-	if t.spec == nil || m.id != t.spec.id {
+	if t.speculation == nil || m.id != t.speculation.id {
 		return // cancelled: the user typed on
 	}
-	t.spec = nil
+	t.speculation = nil
 	waiting := t.awaiting == m.key
 	t.awaiting = ""
 	if m.err != nil && !errors.Is(m.err, context.Canceled) && !s.specErrs[m.err.Error()] {
 		// ginhotd could not build the buffers (an overlay go build
 		// rejects, a full temp dir): say so once; saves build as usual.
 		s.specErrs[m.err.Error()] = true
-		s.emit(Event{Kind: KindSkip, Target: t.t.Name, Reason: fmt.Sprintf("speculative build stepped aside (%v); saves build as usual", m.err)})
+		s.emit(Event{Kind: KindSkip, Target: t.pkg.Name, Reason: fmt.Sprintf("speculative build stepped aside (%v); saves build as usual", m.err)})
 	}
 	if m.err != nil || !m.res.OK {
 		if waiting {
@@ -187,7 +187,7 @@ func (s *Session) onSpecBuilt(m specBuilt) {
 	}
 	bin := s.keepBinary(m.key, m.res.Binary)
 	s.preparedMS[m.key] = m.res.Duration.Milliseconds()
-	s.emit(Event{Kind: KindPrepared, Target: t.t.Name, MS: m.res.Duration.Milliseconds(), Speculative: true})
+	s.emit(Event{Kind: KindPrepared, Target: t.pkg.Name, MS: m.res.Duration.Milliseconds(), Speculative: true})
 	if waiting {
 		waited := time.Since(t.awaitSince).Milliseconds()
 		s.reuse(t, bin, m.key, t.awaitCause, m.res.Duration.Milliseconds(), min(waited, m.res.Duration.Milliseconds()))
@@ -208,11 +208,11 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 	opts := s.buildOptions(t)
 	key := s.keyOf(t, opts, nil)
 	switch {
-	case t.cancelBuild != nil && key == t.buildKey:
+	case t.buildCancel != nil && key == t.buildKey:
 		return // this content is being built (an editor save the watcher saw too)
-	case t.cur != nil && key == t.cur.key && t.cancelBuild == nil:
+	case t.cur != nil && key == t.cur.key && t.buildCancel == nil:
 		if t.state == StateRunning {
-			s.emit(Event{Kind: KindSkip, Target: t.t.Name, Reason: "the serving version was built from this content", Cause: cause.String()})
+			s.emit(Event{Kind: KindSkip, Target: t.pkg.Name, Reason: "the serving version was built from this content", Cause: cause.String()})
 			t.changeAt = time.Time{}
 			return
 		}
@@ -223,17 +223,17 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 		s.reuse(t, bin, key, cause, s.preparedMS[key], 0)
 		return
 	}
-	if t.spec != nil && t.spec.key == key {
-		s.cancelBuild(t)
+	if t.speculation != nil && t.speculation.key == key {
+		s.abandonBuild(t)
 		t.awaiting, t.awaitCause, t.awaitReason, t.awaitSince = key, cause, reason, time.Now()
 		t.state = StateBuilding
-		s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason + "; the speculative build of this content is finishing", Cause: cause.String(), DecisionUS: t.decisionUS, Speculative: true})
+		s.emit(Event{Kind: KindBuildStart, Target: t.pkg.Name, Reason: reason + "; the speculative build of this content is finishing", Cause: cause.String(), DecisionUS: t.decisionUS, Speculative: true})
 		t.decisionUS = 0
 		return
 	}
-	if t.spec != nil {
-		t.spec.cancel() // it built buffers that were not saved like that
-		t.spec = nil
+	if t.speculation != nil {
+		t.speculation.cancel() // it built buffers that were not saved like that
+		t.speculation = nil
 	}
 	s.startBuildOf(t, opts, key, cause, reason)
 }
@@ -243,7 +243,7 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 // the build that made bin took, when it was speculative; waited is how much
 // of it came after the save (the save waited for it to finish).
 func (s *Session) reuse(t *target, bin, key string, cause Cause, built, waited int64) {
-	s.cancelBuild(t)
+	s.abandonBuild(t)
 	t.awaiting = ""
 	t.buildMs = waited
 	reason := "built before from the same content"
@@ -253,7 +253,7 @@ func (s *Session) reuse(t *target, bin, key string, cause Cause, built, waited i
 	case built > 0:
 		reason = fmt.Sprintf("prepared from the editor's buffers before the save (the build took %dms)", built)
 	}
-	s.buildSucceeded(t, Event{Kind: KindBuildOK, Target: t.t.Name, MS: waited, Cause: cause.String(), Speculative: built > 0, Reason: reason, SavedMS: max(built-waited, 0)})
+	s.buildSucceeded(t, Event{Kind: KindBuildOK, Target: t.pkg.Name, MS: waited, Cause: cause.String(), Speculative: built > 0, Reason: reason, SavedMS: max(built-waited, 0)})
 	switch {
 	case t.stopped:
 		s.replaceLastGood(t, bin)
@@ -266,12 +266,12 @@ func (s *Session) reuse(t *target, bin, key string, cause Cause, built, waited i
 	}
 }
 
-// cancelBuild stops t's build in flight; its result, if it still comes, is
+// abandonBuild stops t's build in flight; its result, if it still comes, is
 // dropped.
-func (s *Session) cancelBuild(t *target) {
-	if t.cancelBuild != nil {
-		t.cancelBuild()
-		t.cancelBuild = nil
+func (s *Session) abandonBuild(t *target) {
+	if t.buildCancel != nil {
+		t.buildCancel()
+		t.buildCancel = nil
 		t.buildID++
 	}
 	t.buildKey = ""
@@ -298,15 +298,14 @@ func (s *Session) keyOf(t *target, opts build.Options, overlay map[string][]byte
 	for p, c := range overlay {
 		files[p] = build.HashBytes(c)
 	}
-	return build.Key(opts, t.t.Path, files)
+	return build.Key(opts, t.pkg.Path, files)
 }
 
 // inputs returns the files t's build reads, from the current graph. A new
 // graph also clears the changed files noted since the last one (extra).
 func (s *Session) inputs(t *target) []string {
 	if t.inputsOf == nil || t.inputsOf != s.graph {
-		i := slices.Index(s.targets, t)
-		t.inputs, t.inputsOf, t.extra = s.graph.Inputs(i), s.graph, map[string]bool{}
+		t.inputs, t.inputsOf, t.extra = s.graph.Inputs(t.pkg.Path), s.graph, map[string]bool{}
 	}
 	return t.inputs
 }

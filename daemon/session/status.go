@@ -10,13 +10,13 @@ func (s *Session) publishStatus() {
 	}
 	for _, t := range s.targets {
 		ts := TargetStatus{
-			Package:    t.t.Path,
-			Name:       t.t.Name,
+			Package:    t.pkg.Path,
+			Name:       t.pkg.Name,
 			MainFile:   t.mainFile,
 			State:      t.state,
 			PID:        t.pid,
 			URL:        t.url,
-			Generation: t.gen,
+			Generation: t.generation,
 			Serving:    t.cur != nil,
 			Prepared:   t.cur != nil && t.cur.prepared,
 			BuildMs:    t.buildMs,

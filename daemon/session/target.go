@@ -23,7 +23,7 @@ import (
 // and writes it; helper goroutines get immutable values and answer with
 // messages.
 type target struct {
-	t        analysis.Target
+	pkg        analysis.Target
 	mainFile string // the file that declares main, for diagnostics about the whole app
 	addr     string // public address: the proxy's, the shared socket's or the app's own
 	url      string
@@ -32,7 +32,7 @@ type target struct {
 
 	state   State
 	err     string
-	gen     int
+	generation     int
 	buildMs int64
 	pid     int
 
@@ -40,7 +40,7 @@ type target struct {
 	decisionUS int64
 
 	buildID     int
-	cancelBuild context.CancelFunc
+	buildCancel context.CancelFunc
 
 	startID  int
 	lastGood string     // binary of the version that last became ready
@@ -48,7 +48,7 @@ type target struct {
 	versions []*version // every version whose process is alive
 	stopped  bool       // the user asked for stop
 	backoff  run.Backoff
-	retry    *time.Timer // a pending crash restart
+	retryTimer    *time.Timer // a pending crash restart
 
 	buildDiags []build.Diagnostic
 	runDiags   []build.Diagnostic
@@ -58,7 +58,7 @@ type target struct {
 	// the key of a save that waits for it (with its cause and reason);
 	// inputs the files its build reads, from the graph inputsOf.
 	buildKey    string
-	spec        *spec
+	speculation        *specBuild
 	specID      int
 	awaiting    string
 	awaitCause  Cause
@@ -122,8 +122,8 @@ type (
 		v   *version
 		err error
 	}
-	// exited: a version's process exited, whatever the reason.
-	exited struct {
+	// versionExited: a version's process versionExited, whatever the reason.
+	versionExited struct {
 		t *target
 		v *version
 	}
@@ -132,22 +132,22 @@ type (
 		t *target
 		v *version
 	}
-	// stopped: a version retired on purpose is gone; next, if set, is the
+	// versionStopped: a version retired on purpose is gone; next, if set, is the
 	// start that waited for it (no-proxy mode).
-	stopped struct {
+	versionStopped struct {
 		t    *target
 		v    *version
 		ms   int64
 		next *pending
 	}
-	// retry: the crash backoff of a target has run out.
-	retry struct {
+	// retryDue: the crash backoff of a target has run out.
+	retryDue struct {
 		t   *target
 		id  int // startID when the retry was scheduled
 		bin string
 	}
-	// loaded: a graph reload finished.
-	loaded struct {
+	// graphLoaded: a graph reload finished.
+	graphLoaded struct {
 		g   Graph
 		err error
 	}
@@ -164,11 +164,11 @@ type pending struct {
 
 func (built) isMessage()   {}
 func (readied) isMessage() {}
-func (exited) isMessage()  {}
+func (versionExited) isMessage()  {}
 func (drained) isMessage() {}
-func (stopped) isMessage() {}
-func (retry) isMessage()   {}
-func (loaded) isMessage()  {}
+func (versionStopped) isMessage() {}
+func (retryDue) isMessage()   {}
+func (graphLoaded) isMessage()  {}
 
 // handle dispatches one message.
 func (s *Session) handle(m message) {
@@ -177,19 +177,19 @@ func (s *Session) handle(m message) {
 		s.onBuilt(m)
 	case readied:
 		s.onReadied(m)
-	case exited:
+	case versionExited:
 		s.onExited(m)
 	case drained:
 		s.retire(m.t, m.v)
-	case stopped:
+	case versionStopped:
 		s.onStopped(m)
-	case retry:
+	case retryDue:
 		if t := m.t; m.id == t.startID && t.cur == nil && !t.stopped {
 			s.startVersion(t, m.bin, CauseCrash)
 		}
-	case loaded:
+	case graphLoaded:
 		s.onLoaded(m)
-	case quiet:
+	case typingPaused:
 		s.speculate(m)
 	case specBuilt:
 		s.onSpecBuilt(m)
@@ -212,19 +212,19 @@ func (s *Session) startBuild(t *target, cause Cause, reason string) {
 // startBuildOf is startBuild with the build settings and content key the
 // caller already has.
 func (s *Session) startBuildOf(t *target, opts build.Options, key string, cause Cause, reason string) {
-	if t.cancelBuild != nil {
-		t.cancelBuild()
+	if t.buildCancel != nil {
+		t.buildCancel()
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	t.cancelBuild = cancel
+	t.buildCancel = cancel
 	t.buildID++
 	t.state = StateBuilding
 	if t.changeAt.IsZero() || (cause != CauseFileChange && cause != CauseDidSave) {
 		t.changeAt = time.Now()
 	}
-	s.emit(Event{Kind: KindBuildStart, Target: t.t.Name, Reason: reason, Cause: cause.String(), DecisionUS: t.decisionUS})
+	s.emit(Event{Kind: KindBuildStart, Target: t.pkg.Name, Reason: reason, Cause: cause.String(), DecisionUS: t.decisionUS})
 	t.decisionUS = 0
-	pkg, pre := t.t.Path, s.preSteps(cause)
+	pkg, pre := t.pkg.Path, s.preSteps(cause)
 	t.buildKey = key
 	m := built{t: t, id: t.buildID, key: t.buildKey, cause: cause, reason: reason, started: time.Now()}
 	s.spawn(func() {
@@ -257,7 +257,7 @@ func (s *Session) onBuilt(m built) {
 		s.startBuild(t, m.cause, staleBuild)
 		return
 	}
-	t.cancelBuild = nil
+	t.buildCancel = nil
 	t.buildKey = ""
 	t.buildMs = m.res.Duration.Milliseconds()
 	switch {
@@ -267,7 +267,7 @@ func (s *Session) onBuilt(m built) {
 		s.buildFailed(t, m)
 		return
 	}
-	s.buildSucceeded(t, Event{Kind: KindBuildOK, Target: t.t.Name, MS: t.buildMs, Cause: m.cause.String()})
+	s.buildSucceeded(t, Event{Kind: KindBuildOK, Target: t.pkg.Name, MS: t.buildMs, Cause: m.cause.String()})
 	bin, key := m.res.Binary, m.key
 	if s.touchedSinceKey(t) {
 		key = "" // the binary may not match the key taken at the start
@@ -307,15 +307,15 @@ func (s *Session) buildFailed(t *target, m built) {
 		if errors.Is(m.err, build.ErrGoNotFound) {
 			msg = "the go command is not in PATH: install Go (https://go.dev/dl) or put it on PATH, then save again"
 		}
-		s.emit(Event{Kind: KindError, Target: t.t.Name, Message: msg})
+		s.emit(Event{Kind: KindError, Target: t.pkg.Name, Message: msg})
 		s.restoreState(t)
 		return
 	}
 	t.err = firstLine(m.res.Output)
 	t.buildDiags = m.res.Diags
 	s.diagDirty = true
-	s.emit(Event{Kind: KindBuildFail, Target: t.t.Name, MS: t.buildMs, Diagnostics: m.res.Diags, Output: m.res.Output,
-		Cause: m.cause.String(), Serving: t.cur != nil, Generation: t.gen})
+	s.emit(Event{Kind: KindBuildFail, Target: t.pkg.Name, MS: t.buildMs, Diagnostics: m.res.Diags, Output: m.res.Output,
+		Cause: m.cause.String(), Serving: t.cur != nil, Generation: t.generation})
 	if t.router != nil {
 		t.router.Fail(m.res.Output)
 	}
@@ -362,9 +362,9 @@ func (s *Session) startVersion(t *target, bin string, cause Cause) {
 func (s *Session) startVersionKey(t *target, bin, key string, cause Cause, prepared bool) {
 	t.startID++
 	t.state = StateStarting
-	if t.retry != nil {
-		t.retry.Stop()
-		t.retry = nil
+	if t.retryTimer != nil {
+		t.retryTimer.Stop()
+		t.retryTimer = nil
 	}
 	next := &pending{id: t.startID, bin: bin, key: key, cause: cause, prepared: prepared}
 	if t.router == nil && t.sock == nil && t.cur != nil {
@@ -380,7 +380,7 @@ func (s *Session) startVersionKey(t *target, bin, key string, cause Cause, prepa
 func (s *Session) launch(t *target, next *pending) {
 	sig, _ := s.cfg.Signal()
 	spec := run.Spec{
-		Name:        t.t.Name,
+		Name:        t.pkg.Name,
 		Path:        next.bin,
 		Args:        s.cfg.Args,
 		Env:         s.appEnv(),
@@ -390,7 +390,7 @@ func (s *Session) launch(t *target, next *pending) {
 		OnStart:     s.guard.Add,
 		OnExit:      s.guard.Remove,
 		Output: func(line string, stderr bool) {
-			s.emit(Event{Kind: KindLog, Target: t.t.Name, Line: line, Stderr: stderr})
+			s.emit(Event{Kind: KindLog, Target: t.pkg.Name, Line: line, Stderr: stderr})
 		},
 	}
 	at := readiness{timeout: s.cfg.StartTimeout.D()}
@@ -401,7 +401,7 @@ func (s *Session) launch(t *target, next *pending) {
 	case t.router != nil:
 		p, err := s.deps.runner.FreePort()
 		if err != nil {
-			s.emit(Event{Kind: KindError, Target: t.t.Name, Message: err.Error()})
+			s.emit(Event{Kind: KindError, Target: t.pkg.Name, Message: err.Error()})
 			s.restoreState(t)
 			return
 		}
@@ -432,10 +432,10 @@ func (s *Session) started(t *target, next *pending, at readiness, p Process, err
 	v.debugAddr = p.DebugAddr()
 	t.versions = append(t.versions, v)
 	t.pid = p.AppPID()
-	s.emit(Event{Kind: KindStart, Target: t.t.Name, PID: p.AppPID(), Cause: next.cause.String()})
+	s.emit(Event{Kind: KindStart, Target: t.pkg.Name, PID: p.AppPID(), Cause: next.cause.String()})
 	s.spawn(func() {
 		<-p.Exited()
-		s.send(exited{t: t, v: v})
+		s.send(versionExited{t: t, v: v})
 	})
 	ctx, cancel := s.readyContext(t, v, at.timeout)
 	s.spawn(func() {
@@ -468,7 +468,7 @@ func (s *Session) promote(t *target, v *version) {
 	t.cur = v
 	v.ready = true
 	s.replaceLastGood(t, v.bin)
-	t.gen++
+	t.generation++
 	t.pid = v.p.AppPID()
 	t.state = StateRunning
 	t.err = ""
@@ -483,7 +483,7 @@ func (s *Session) promote(t *target, v *version) {
 			old.backend = b
 		}
 	}
-	ready := Event{Kind: KindReady, Target: t.t.Name, PID: v.p.AppPID(), Generation: t.gen, MS: time.Since(changeAt).Milliseconds(),
+	ready := Event{Kind: KindReady, Target: t.pkg.Name, PID: v.p.AppPID(), Generation: t.generation, MS: time.Since(changeAt).Milliseconds(),
 		Reason: fmt.Sprintf("started in %dms", time.Since(v.start).Milliseconds()), Debug: v.debugAddr, Speculative: v.prepared}
 	switch {
 	case old == nil:
@@ -557,11 +557,11 @@ func (s *Session) retireThen(t *target, v *version, next *pending) {
 	s.spawn(func() {
 		start := time.Now()
 		_ = v.p.Stop()
-		m := stopped{t: t, v: v, ms: time.Since(start).Milliseconds(), next: next}
+		m := versionStopped{t: t, v: v, ms: time.Since(start).Milliseconds(), next: next}
 		if wait != "" {
 			ctx, cancel := context.WithTimeout(s.ctx, timeout)
 			if err := s.deps.runner.WaitPortFree(ctx, wait); err != nil && s.ctx.Err() == nil {
-				s.emit(Event{Kind: KindWarn, Target: t.t.Name, Message: fmt.Sprintf("%s is still taken after the old version stopped: %v", wait, err)})
+				s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s is still taken after the old version stopped: %v", wait, err)})
 			}
 			cancel()
 		}
@@ -569,10 +569,10 @@ func (s *Session) retireThen(t *target, v *version, next *pending) {
 	})
 }
 
-func (s *Session) onStopped(m stopped) {
+func (s *Session) onStopped(m versionStopped) {
 	t, v := m.t, m.v
 	s.forget(t, v)
-	s.emit(Event{Kind: KindStop, Target: t.t.Name, PID: v.p.AppPID(), MS: m.ms})
+	s.emit(Event{Kind: KindStop, Target: t.pkg.Name, PID: v.p.AppPID(), MS: m.ms})
 	if e := v.announce; e != nil {
 		e.MS = time.Since(v.announceFrom).Milliseconds()
 		s.emit(*e)
@@ -595,7 +595,7 @@ func (s *Session) forget(t *target, v *version) {
 // onExited handles the exit of a version's process. Only the exit of the
 // serving version is a crash: a starting one is reported by its readiness
 // wait, and a retiring one by its stop.
-func (s *Session) onExited(m exited) {
+func (s *Session) onExited(m versionExited) {
 	t, v := m.t, m.v
 	if v.retiring || !v.ready {
 		return
@@ -613,7 +613,7 @@ func (s *Session) onExited(m exited) {
 	}
 	t.err = reason
 	tail := strings.Join(v.p.Tail(), "\n")
-	s.emit(Event{Kind: KindCrash, Target: t.t.Name, PID: v.p.AppPID(), Reason: reason, Output: tail, Generation: t.gen})
+	s.emit(Event{Kind: KindCrash, Target: t.pkg.Name, PID: v.p.AppPID(), Reason: reason, Output: tail, Generation: t.generation})
 	if t.router != nil {
 		t.router.Hold(withOutput(reason, tail))
 	}
@@ -650,12 +650,12 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 	}
 	reason := err.Error()
 	t.err = reason
-	ev := Event{Kind: KindCrash, Target: t.t.Name, Reason: reason, Output: strings.Join(tail, "\n"), Serving: t.cur != nil, Generation: t.gen}
+	ev := Event{Kind: KindCrash, Target: t.pkg.Name, Reason: reason, Output: strings.Join(tail, "\n"), Serving: t.cur != nil, Generation: t.generation}
 	var se *startError
 	if pn, ok := run.ParsePanic(tail, s.inWorkspace); ok {
-		ev.Diagnostics = []build.Diagnostic{{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: build.KindPanic, Package: t.t.Path}}
+		ev.Diagnostics = []build.Diagnostic{{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: build.KindPanic, Package: t.pkg.Path}}
 	} else if errors.As(err, &se) && se.fix {
-		ev.Diagnostics = []build.Diagnostic{{File: t.mainFile, Line: 1, Message: reason, Kind: build.KindStart, Package: t.t.Path}}
+		ev.Diagnostics = []build.Diagnostic{{File: t.mainFile, Line: 1, Message: reason, Kind: build.KindStart, Package: t.pkg.Path}}
 	}
 	if ev.Diagnostics != nil {
 		t.runDiags = ev.Diagnostics
@@ -691,25 +691,25 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 // something newer happened to t meanwhile.
 func (s *Session) retryLater(t *target, bin string) {
 	d := t.backoff.Next()
-	s.emit(Event{Kind: KindRestart, Target: t.t.Name, Reason: fmt.Sprintf("starting again in %s", d), Cause: CauseCrash.String()})
-	m := retry{t: t, id: t.startID, bin: bin}
-	if t.retry != nil {
-		t.retry.Stop()
+	s.emit(Event{Kind: KindRestart, Target: t.pkg.Name, Reason: fmt.Sprintf("starting again in %s", d), Cause: CauseCrash.String()})
+	m := retryDue{t: t, id: t.startID, bin: bin}
+	if t.retryTimer != nil {
+		t.retryTimer.Stop()
 	}
-	t.retry = time.AfterFunc(d, func() { s.send(m) })
+	t.retryTimer = time.AfterFunc(d, func() { s.send(m) })
 }
 
 // stopTarget stops t's app until a start command.
 func (s *Session) stopTarget(t *target) {
 	t.stopped = true
 	t.startID++
-	if t.cancelBuild != nil {
-		t.cancelBuild()
-		t.cancelBuild = nil
+	if t.buildCancel != nil {
+		t.buildCancel()
+		t.buildCancel = nil
 	}
-	if t.retry != nil {
-		t.retry.Stop()
-		t.retry = nil
+	if t.retryTimer != nil {
+		t.retryTimer.Stop()
+		t.retryTimer = nil
 	}
 	for _, v := range t.versions {
 		s.retire(t, v)
