@@ -42,20 +42,20 @@ type Session struct {
 	final   Status        // the status after close; read only after closed
 
 	// Owned by the loop goroutine.
-	ctx       context.Context // cancelled when the loop ends
-	graph     Graph
-	watcher   Watcher
-	targets   []*target
-	cache     *cacheDir
-	logFile   *os.File
-	guard     *guard.Guard // kills builds and apps if the daemon dies; nil if unavailable
-	reloading bool         // a graph reload is running
-	status    Status       // the last status emitted
-	diagDirty bool         // diagnostics changed during this turn of the loop
-	generators       generators
-	work      sync.WaitGroup
-	debug     bool   // debug mode is on: builds for Delve, versions under it (debug.go)
-	dlv       string // the dlv binary, found when debug mode went on
+	ctx        context.Context // cancelled when the loop ends
+	graph      Graph
+	watcher    Watcher
+	targets    []*target
+	cache      *cacheDir
+	logFile    *os.File
+	guard      *guard.Guard // kills builds and apps if the daemon dies; nil if unavailable
+	reloading  bool         // a graph reload is running
+	status     Status       // the last status emitted
+	diagDirty  bool         // diagnostics changed during this turn of the loop
+	generators generators
+	work       sync.WaitGroup
+	debug      bool   // debug mode is on: builds for Delve, versions under it (debug.go)
+	dlv        string // the dlv binary, found when debug mode went on
 
 	// Content keys and speculation (speculate.go).
 	bins       Store                   // binaries by content key

@@ -64,8 +64,8 @@ type (
 	}
 )
 
-func (typingPaused) isMessage()     {}
-func (specBuilt) isMessage() {}
+func (typingPaused) isMessage() {}
+func (specBuilt) isMessage()    {}
 
 // Edited reports an editor's buffer of path: its whole content when it
 // differs from the file on disk, nil when it no longer does. It never blocks

@@ -23,18 +23,18 @@ import (
 // and writes it; helper goroutines get immutable values and answer with
 // messages.
 type target struct {
-	pkg        analysis.Target
+	pkg      analysis.Target
 	mainFile string // the file that declares main, for diagnostics about the whole app
 	addr     string // public address: the proxy's, the shared socket's or the app's own
 	url      string
 	router   Router   // proxy mode only
 	sock     *os.File // socket-activation mode only
 
-	state   State
-	err     string
-	generation     int
-	buildMs int64
-	pid     int
+	state      State
+	err        string
+	generation int
+	buildMs    int64
+	pid        int
 
 	changeAt   time.Time // when the change being acted on was seen
 	decisionUS int64
@@ -42,13 +42,13 @@ type target struct {
 	buildID     int
 	buildCancel context.CancelFunc
 
-	startID  int
-	lastGood string     // binary of the version that last became ready
-	cur      *version   // the version serving
-	versions []*version // every version whose process is alive
-	stopped  bool       // the user asked for stop
-	backoff  run.Backoff
-	retryTimer    *time.Timer // a pending crash restart
+	startID    int
+	lastGood   string     // binary of the version that last became ready
+	cur        *version   // the version serving
+	versions   []*version // every version whose process is alive
+	stopped    bool       // the user asked for stop
+	backoff    run.Backoff
+	retryTimer *time.Timer // a pending crash restart
 
 	buildDiags []build.Diagnostic
 	runDiags   []build.Diagnostic
@@ -58,7 +58,7 @@ type target struct {
 	// the key of a save that waits for it (with its cause and reason);
 	// inputs the files its build reads, from the graph inputsOf.
 	buildKey    string
-	speculation        *specBuild
+	speculation *specBuild
 	specID      int
 	awaiting    string
 	awaitCause  Cause
@@ -162,13 +162,13 @@ type pending struct {
 	prepared bool
 }
 
-func (built) isMessage()   {}
-func (readied) isMessage() {}
+func (built) isMessage()          {}
+func (readied) isMessage()        {}
 func (versionExited) isMessage()  {}
-func (drained) isMessage() {}
+func (drained) isMessage()        {}
 func (versionStopped) isMessage() {}
-func (retryDue) isMessage()   {}
-func (graphLoaded) isMessage()  {}
+func (retryDue) isMessage()       {}
+func (graphLoaded) isMessage()    {}
 
 // handle dispatches one message.
 func (s *Session) handle(m message) {
