@@ -15,7 +15,6 @@ import (
 	"github.com/ginhotd/ginhotd/daemon/build"
 	"github.com/ginhotd/ginhotd/daemon/config"
 	"github.com/ginhotd/ginhotd/daemon/guard"
-	"github.com/ginhotd/ginhotd/daemon/proxy"
 	"github.com/ginhotd/ginhotd/daemon/watch"
 )
 
@@ -69,12 +68,6 @@ type Session struct {
 	quietSeq   int                     // counts edits, to match a quiet window to the last one
 	quietTimer *time.Timer
 	prebuilds  []*prebuild // first builds started before the graph loaded (first.go)
-}
-
-// notice is a change reported by an editor.
-type notice struct {
-	cause Cause
-	paths []string
 }
 
 // call is a request from an exported method, answered by the loop.
@@ -150,6 +143,38 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 }
 
+// handle dispatches one message.
+func (s *Session) handle(m message) {
+	switch m := m.(type) {
+	case built:
+		s.onBuilt(m)
+	case readied:
+		s.onReadied(m)
+	case versionExited:
+		s.onExited(m)
+	case drained:
+		s.retire(m.t, m.v)
+	case versionStopped:
+		s.onStopped(m)
+	case retryDue:
+		if t := m.t; m.id == t.startID && t.cur == nil && !t.stopped {
+			s.startVersion(t, m.bin, CauseCrash)
+		}
+	case graphLoaded:
+		s.onLoaded(m)
+	case typingPaused:
+		s.speculate(m)
+	case specBuilt:
+		s.onSpecBuilt(m)
+	case generated:
+		s.onGenerated(m)
+	case launched:
+		s.onLaunched(m)
+	case debugWaiting:
+		s.onDebugWaiting(m)
+	}
+}
+
 // settle ends one turn of the loop: it publishes the status, then the
 // diagnostics if they changed, so a client sees the target's state before
 // the errors that explain it.
@@ -220,52 +245,6 @@ func (s *Session) open() error {
 		return fmt.Errorf("session: %w", err)
 	}
 	return nil
-}
-
-func (s *Session) analysisOptions() analysis.Options { return AnalysisOptions(s.cfg) }
-
-// AnalysisOptions are the settings of cfg that the package graph depends on.
-func AnalysisOptions(cfg config.Config) analysis.Options {
-	return analysis.Options{
-		Dir:          cfg.Dir,
-		Targets:      cfg.Targets,
-		RestartGlobs: cfg.Restart,
-		Tags:         cfg.Tags,
-		Env:          cfg.BuildEnv,
-	}
-}
-
-// buildOptions returns the build settings of t.
-func (s *Session) buildOptions(t *target) build.Options {
-	o := s.baseBuildOptions()
-	o.Env = build.CgoEnv(s.cfg.BuildEnv, t.pkg.Cgo != "", s.cfg.Cgo)
-	return s.debugBuild(o)
-}
-
-// baseBuildOptions are the build settings that do not depend on the graph.
-func (s *Session) baseBuildOptions() build.Options {
-	return build.Options{
-		Dir:     s.cfg.Dir,
-		OutDir:  s.cache.bin,
-		Flags:   s.cfg.BuildFlags,
-		Tags:    s.cfg.Tags,
-		LDFlags: s.cfg.LDFlags,
-		Strip:   s.cfg.Strip,
-		Env:     s.cfg.BuildEnv,
-		Command: buildCommand(s.cfg.BuildCmd),
-		Bin:     s.cfg.Bin,
-		OnStart: s.guard.Add,
-		OnExit:  s.guard.Remove,
-	}
-}
-
-// buildCommand splits build_cmd into words (validated by config.Load).
-func buildCommand(cmd string) []string {
-	if cmd == "" {
-		return nil
-	}
-	words, _ := config.SplitWords(cmd)
-	return words
 }
 
 // close runs on the loop goroutine after the loop has ended: it stops every
@@ -384,102 +363,6 @@ func (s *Session) flushLog() {
 	}
 }
 
-// onBatch runs the generate steps a change set sets off, then decides what
-// the rest of it needs and acts on it.
-func (s *Session) onBatch(b watch.Batch) {
-	if b = s.fresh(b); len(b.Paths) == 0 {
-		return
-	}
-	if b, ok := s.generateFor(b); ok {
-		s.decide(b)
-	}
-}
-
-// decide asks the graph what a change set needs and acts on it.
-func (s *Session) decide(b watch.Batch) {
-	start := time.Now()
-	res := s.graph.Classify(b.Paths)
-	us := time.Since(start).Microseconds()
-	cause := causeOf(b)
-	acted := false
-	for i, d := range res.Decisions {
-		t := s.targets[i]
-		switch d.Action {
-		case analysis.Rebuild:
-			acted = true
-			t.changeAt = start
-			t.decisionUS = us
-			s.rebuild(t, b.Paths, cause, d.Reason)
-		case analysis.Restart:
-			acted = true
-			t.changeAt = start
-			s.emit(Event{Kind: KindRestart, Target: t.pkg.Name, Reason: d.Reason, Cause: cause.String(), DecisionUS: us})
-			if !t.stopped && t.lastGood != "" {
-				s.startVersion(t, t.lastGood, cause)
-			}
-		}
-	}
-	if !acted {
-		reason := "no target reaches the change"
-		if len(res.Decisions) > 0 {
-			reason = res.Decisions[0].Reason
-		}
-		s.emit(Event{Kind: KindSkip, Reason: reason, Cause: cause.String(), DecisionUS: us})
-	}
-	if res.Reload {
-		s.reloadGraph()
-	}
-}
-
-// causeOf returns what set off a change set: the cause an editor gave for
-// one of its paths, else the file watcher.
-func causeOf(b watch.Batch) Cause {
-	cause := CauseFileChange
-	for _, tag := range b.Tags {
-		if c := parseCause(tag); c != CauseFileChange {
-			cause = c
-		}
-	}
-	return cause
-}
-
-// reloadGraph loads the package graph again in the background; decisions
-// keep using the old graph until the new one is in.
-func (s *Session) reloadGraph() {
-	if s.reloading {
-		return
-	}
-	s.reloading = true
-	opts := s.analysisOptions()
-	s.spawn(func() {
-		g, err := s.deps.load(s.ctx, opts)
-		s.send(graphLoaded{g: g, err: err})
-	})
-}
-
-func (s *Session) onLoaded(m graphLoaded) {
-	s.reloading = false
-	if m.err != nil {
-		if s.ctx.Err() == nil {
-			s.emit(Event{Kind: KindError, Message: fmt.Sprintf("reloading the package graph: %v (decisions use the previous graph)", m.err)})
-		}
-		return
-	}
-	s.graph = m.g
-}
-
-// Changed reports paths changed by an editor (didSave, didChangeWatchedFiles).
-// They join the file watcher's funnel, tagged with cause, so a save seen by
-// both yields one decision.
-// Changed never blocks: should its queue be full, the watcher still sees
-// the change on disk.
-func (s *Session) Changed(cause Cause, paths ...string) {
-	select {
-	case s.changes <- notice{cause, paths}:
-	default:
-	}
-}
-
 // Do runs a user command on the target named by its import path or name
 // ("./cmd/api"), or on every target when target is empty.
 func (s *Session) Do(cmd Command, target string) error {
@@ -581,55 +464,15 @@ func (s *Session) Explain(path string) (Explanation, error) {
 	return r.(Explanation), nil
 }
 
-// listen claims the public address of t according to the mode.
-func (s *Session) listen(t *target, addr string) error {
-	switch {
-	case s.cfg.SocketActivation:
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("session: listen on %s: %w (is another ginhotd or the app itself running? pick another with --addr)", addr, err)
-		}
-		t.addr = ln.Addr().String()
-		f, err := ln.(*net.TCPListener).File()
-		_ = ln.Close()
-		if err != nil {
-			return fmt.Errorf("session: socket activation: %w", err)
-		}
-		t.sock = f
-	case s.cfg.Proxy:
-		r, bound, err := s.deps.listen(addr, proxy.Options{
-			HoldTimeout: s.cfg.HoldTimeout.D(),
-			LiveReload:  s.cfg.LiveReload,
-		})
-		if err != nil {
-			return err
-		}
-		t.router, t.addr = r, bound
-	default:
-		// The app binds the address itself; port 0 means any free port,
-		// chosen now so that every version gets the same one.
-		host, port, _ := net.SplitHostPort(addr)
-		if port == "0" {
-			p, err := s.deps.runner.FreePort()
-			if err != nil {
-				return err
-			}
-			addr = net.JoinHostPort(host, p)
-		}
-		t.addr = addr
-	}
-	t.url = "http://" + t.addr
-	return nil
-}
+func (s *Session) analysisOptions() analysis.Options { return AnalysisOptions(s.cfg) }
 
-func splitAddr(addr string) (string, int, error) {
-	host, ps, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", 0, fmt.Errorf("session: addr %q: %w", addr, err)
+// AnalysisOptions are the settings of cfg that the package graph depends on.
+func AnalysisOptions(cfg config.Config) analysis.Options {
+	return analysis.Options{
+		Dir:          cfg.Dir,
+		Targets:      cfg.Targets,
+		RestartGlobs: cfg.Restart,
+		Tags:         cfg.Tags,
+		Env:          cfg.BuildEnv,
 	}
-	var port int
-	if _, err := fmt.Sscan(ps, &port); err != nil || port < 0 || port > 65535 {
-		return "", 0, fmt.Errorf("session: addr %q: bad port", addr)
-	}
-	return host, port, nil
 }

@@ -1,6 +1,12 @@
 package session
 
-import "reflect"
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/ginhotd/ginhotd/daemon/build"
+)
 
 // publishStatus recomputes the status and emits it when it changed.
 func (s *Session) publishStatus() {
@@ -60,4 +66,44 @@ func rank(s State) int {
 		return 1
 	}
 	return 0
+}
+
+// publishDiagnostics emits the complete current set of diagnostics of the
+// workspace: every target's build errors and start-up problems. What an
+// editor shows of them is the presenter's policy.
+func (s *Session) publishDiagnostics() {
+	all := []build.Diagnostic{}
+	for _, t := range s.targets {
+		all = append(all, t.buildDiags...)
+		all = append(all, t.runDiags...)
+	}
+	all = append(all, s.stepDiags()...)
+	s.emit(Event{Kind: KindDiagnostics, Diagnostics: dedupe(all)})
+}
+
+// inWorkspace reports whether file lies under the workspace or one of its
+// local modules.
+func (s *Session) inWorkspace(file string) bool {
+	roots := []string{s.cfg.Dir}
+	if s.graph != nil {
+		roots = append(roots, s.graph.Roots()...)
+	}
+	for _, r := range roots {
+		if rel, err := filepath.Rel(r, file); err == nil && !strings.HasPrefix(rel, "..") {
+			return true
+		}
+	}
+	return false
+}
+
+func dedupe(ds []build.Diagnostic) []build.Diagnostic {
+	seen := map[build.Diagnostic]bool{}
+	out := ds[:0]
+	for _, d := range ds {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
