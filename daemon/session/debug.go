@@ -122,7 +122,7 @@ func (s *Session) setDebug(on bool, dlv string) bool {
 	if on {
 		reason = "debug mode on"
 	}
-	for _, t := range s.targets {
+	for _, t := range s.each() {
 		if !t.stopped {
 			s.startBuild(t, CauseManual, reason)
 		}

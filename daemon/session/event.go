@@ -25,8 +25,12 @@ const (
 	KindStatus      Kind = "status"  // Status changed
 	KindDiagnostics Kind = "diagnostics"
 	KindPrepared    Kind = "prepared" // a speculative build from an editor's buffers is ready for the save
-	KindWarn        Kind = "warn"     // something the user should fix (Message has the fix)
-	KindError       Kind = "error"    // ginhotd itself failed at something
+	// A main package became a target (a new one, or one that came back;
+	// URL is its address), or stopped being one (Reason says why).
+	KindTargetAdded   Kind = "target_added"
+	KindTargetRemoved Kind = "target_removed"
+	KindWarn          Kind = "warn"  // something the user should fix (Message has the fix)
+	KindError         Kind = "error" // ginhotd itself failed at something
 	// A generate step ([[generate]], go_generate) started, succeeded or
 	// failed; Step names it. On generate_fail, Diagnostics are its errors
 	// at the input's line, and Serving and Generation say what keeps serving.
@@ -72,6 +76,7 @@ type Event struct {
 	Stderr  bool    `json:"stderr,omitempty"`
 	Message string  `json:"message,omitempty"` // warn, error: a sentence for the user
 	Status  *Status `json:"status,omitempty"`  // status
+	URL     string  `json:"url,omitempty"`     // target_added: the target's public address
 	// Debug is, on ready in debug mode, where the version's Delve listens
 	// (DAP and JSON-RPC), "127.0.0.1:PORT"; every version has its own.
 	Debug string `json:"debug,omitempty"`
@@ -93,7 +98,7 @@ func (f NotifierFunc) Notify(e Event) { f(e) }
 // State is the state of a target or of a whole session.
 type State string
 
-// The states, as DESIGN.md lists them.
+// The states of a target; a session's is its most pressing target's.
 const (
 	StateIdle     State = "idle"
 	StateBuilding State = "building"

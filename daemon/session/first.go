@@ -69,7 +69,6 @@ func (s *Session) firstBuild(t *target) {
 		}
 		t.buildID++
 		t.buildCancel = pb.cancel
-		t.state = StateBuilding
 		t.changeAt = pb.started
 		const reason = "first build (started while the package graph loaded)"
 		s.emit(Event{Kind: KindBuildStart, Target: t.pkg.Name, Reason: reason, Cause: CauseStart.String()})

@@ -17,14 +17,13 @@ import (
 
 	"github.com/ginhotd/ginhotd/daemon/build"
 	"github.com/ginhotd/ginhotd/daemon/config"
-	"github.com/ginhotd/ginhotd/daemon/watch"
 )
 
 // This file runs the generator steps ([[generate]], go_generate) and loads
 // the app's .env files.
 //
 //	first:   Run ─► generateFirst: every step, in order ─► generated ─► … ─► first builds
-//	input:   watch.Batch ─► generateFor: inputs → runStep (paths taken out of the batch)
+//	input:   change ─► generateFor: inputs → runStep (paths taken out of the batch)
 //	         generated ─► generate_ok / generate_fail; the files the step wrote come back
 //	         through the watcher as ordinary changes (identical bytes: no change at all)
 //	pre:     startBuild ─► (helper) steps without inputs, then the build ─► built.pre
@@ -217,7 +216,7 @@ func (s *Session) onGenerated(m generated) {
 	s.reportStep(st, m.res, m.err)
 	if held := st.held; len(held) > 0 {
 		st.held = nil
-		s.decide(watch.Batch{Paths: held, Tags: map[string]string{}})
+		s.decide(change{cause: CauseFileChange, paths: held})
 	}
 	if again := st.again; len(again) > 0 {
 		st.again = nil
@@ -242,7 +241,7 @@ func (s *Session) onGenerated(m generated) {
 	// in the first build's content key, so that the watcher's report of
 	// those files finds the build in flight and builds nothing more.
 	outs := s.stepOutputs()
-	for _, t := range s.targets {
+	for _, t := range s.each() {
 		s.inputs(t)
 		for _, p := range outs {
 			t.extra[p] = true
@@ -278,8 +277,8 @@ func (s *Session) reportStep(st *step, res build.StepResult, err error) {
 		}
 		s.emit(Event{Kind: KindGenerateOK, Step: st.name, MS: ms})
 		if !s.stepFailed() {
-			for _, t := range s.targets {
-				if t.router != nil && t.state != StateFailed {
+			for _, t := range s.each() {
+				if t.router != nil && t.state() != StateFailed {
 					t.router.ClearFail()
 				}
 			}
@@ -295,13 +294,13 @@ func (s *Session) reportStep(st *step, res build.StepResult, err error) {
 	st.diags = diags
 	s.diagDirty = true
 	e := Event{Kind: KindGenerateFail, Step: st.name, MS: ms, Diagnostics: diags, Output: out}
-	for _, t := range s.targets {
+	for _, t := range s.each() {
 		if t.cur != nil && !e.Serving {
 			e.Serving, e.Generation = true, t.generation
 		}
 	}
 	s.emit(e)
-	for _, t := range s.targets {
+	for _, t := range s.each() {
 		if t.router != nil {
 			t.router.Fail(st.name + " failed:\n" + out)
 		}
@@ -336,12 +335,12 @@ func (s *Session) stepDiags() []build.Diagnostic {
 	return ds
 }
 
-// generateFor runs the steps whose inputs b changed, restarts the apps when
-// an env file changed, and returns the batch of the paths left for the graph
-// decision; ok is false when nothing is left to decide.
-func (s *Session) generateFor(b watch.Batch) (watch.Batch, bool) {
+// generateFor runs the steps whose inputs c changed, restarts the apps when
+// an env file changed, and returns the change of the paths left for the
+// graph decision; ok is false when nothing is left to decide.
+func (s *Session) generateFor(c change) (change, bool) {
 	if len(s.generators.steps) == 0 && !s.cfg.GoGenerate && len(s.generators.envPath) == 0 {
-		return b, true
+		return c, true
 	}
 	var rest []string
 	envChanged := false
@@ -353,12 +352,12 @@ func (s *Session) generateFor(b watch.Batch) (watch.Batch, bool) {
 		}
 		trig[st] = append(trig[st], p)
 	}
-	for _, p := range b.Paths {
+	for _, p := range c.paths {
 		if s.generators.envPath[p] {
 			envChanged = true
 			continue
 		}
-		editor := b.Tags[p] != ""
+		editor := c.editor[p]
 		taken := false
 		if rel, err := filepath.Rel(s.cfg.Dir, p); err == nil && !strings.HasPrefix(rel, "..") {
 			rel = filepath.ToSlash(rel)
@@ -398,14 +397,14 @@ func (s *Session) generateFor(b watch.Batch) (watch.Batch, bool) {
 		s.runStep(st, trig[st], false)
 	}
 	if envChanged && s.generators.next < 0 {
-		s.envChanged(b)
+		s.envChanged(c.cause)
 	}
 	if s.generators.next >= 0 && len(rest) > 0 {
-		s.emit(Event{Kind: KindSkip, Reason: "the first build waits for the generate steps", Cause: causeOf(b).String()})
-		return b, false
+		s.emit(Event{Kind: KindSkip, Reason: "the first build waits for the generate steps", Cause: c.cause.String()})
+		return c, false
 	}
-	b.Paths = rest
-	return b, len(rest) > 0
+	c.paths = rest
+	return c, len(rest) > 0
 }
 
 // rewrites reports, once, the inputs that set st off and that st rewrote,
@@ -535,8 +534,7 @@ func (s *Session) afterPre(t *target, m built) bool {
 	}
 	if !ok {
 		t.buildCancel = nil
-		t.err = "a generate step failed"
-		s.restoreState(t)
+		t.setFault(buildFault, "a generate step failed")
 	}
 	return ok
 }
@@ -579,12 +577,11 @@ func (s *Session) appEnv() []string {
 
 // envChanged restarts every running target with its last good binary, no
 // build, once the env files parse.
-func (s *Session) envChanged(b watch.Batch) {
+func (s *Session) envChanged(cause Cause) {
 	if !s.loadEnv() {
 		return
 	}
-	cause := causeOf(b)
-	for _, t := range s.targets {
+	for _, t := range s.each() {
 		if t.stopped || t.lastGood == "" {
 			continue
 		}

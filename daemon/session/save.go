@@ -16,60 +16,71 @@ import (
 	"github.com/ginhotd/ginhotd/daemon/watch"
 )
 
-// notice is a change reported by an editor.
-type notice struct {
-	cause Cause
-	paths []string
+// A save, top to bottom: a change comes in (take), is decided on (decide:
+// the graph, the generator steps, the binary store) and, when it needs a
+// binary nobody has, built (startBuild → onBuilt); version.go goes on with
+// the version it makes.
+
+// change is one set of changed files, whoever reported them: the file
+// watcher (a batch) or an editor (a save, a file event it saw). It is the
+// one way changes enter a session.
+type change struct {
+	cause Cause    // what set it off: an editor's cause when an editor reported a path
+	paths []string // absolute and clean
+	// editor holds the paths an editor reported: a generator step's own
+	// write is told apart from an edit by it.
+	editor map[string]bool
+}
+
+// changeOf turns a watcher batch into a change: the tags of the paths an
+// editor reported through the watcher (Notify) become their cause.
+func changeOf(b watch.Batch) change {
+	c := change{cause: CauseFileChange, paths: b.Paths, editor: map[string]bool{}}
+	for p, tag := range b.Tags {
+		c.editor[p] = true
+		if cause := parseCause(tag); cause != CauseFileChange {
+			c.cause = cause
+		}
+	}
+	return c
 }
 
 // Changed reports paths changed by an editor (didSave, didChangeWatchedFiles).
-// They join the file watcher's funnel, tagged with cause, so a save seen by
-// both yields one decision.
+// A save is decided on at once; the watcher rescans every path too, so a
+// save seen by both yields one decision (take drops the second).
 // Changed never blocks: should its queue be full, the watcher still sees
 // the change on disk.
 func (s *Session) Changed(cause Cause, paths ...string) {
+	c := change{cause: cause, editor: map[string]bool{}}
+	for _, p := range paths {
+		if filepath.IsAbs(p) {
+			p = filepath.Clean(p)
+			c.paths = append(c.paths, p)
+			c.editor[p] = true
+		}
+	}
 	select {
-	case s.changes <- notice{cause, paths}:
+	case s.changes <- c:
 	default:
 	}
 }
 
-// onBatch runs the generate steps a change set sets off, then decides what
-// the rest of it needs and acts on it.
-func (s *Session) onBatch(b watch.Batch) {
-	if b = s.fresh(b); len(b.Paths) == 0 {
-		return
-	}
-	if b, ok := s.generateFor(b); ok {
-		s.decide(b)
+// onChanged takes a change an editor reported: a save at once, without the
+// watcher's quiet window; other reports through the watcher's funnel.
+func (s *Session) onChanged(c change) {
+	s.watcher.Notify(c.cause.String(), c.paths...)
+	if c.cause == CauseDidSave {
+		s.take(c)
 	}
 }
 
-// onChanged takes a change an editor reported. A save is decided on at
-// once, without the watcher's quiet window (the watcher's own report of
-// the same content is then dropped by fresh); other reports join the
-// watcher's funnel.
-func (s *Session) onChanged(n notice) {
-	s.watcher.Notify(n.cause.String(), n.paths...)
-	if n.cause != CauseDidSave {
-		return
-	}
-	b := watch.Batch{Tags: map[string]string{}}
-	for _, p := range n.paths {
-		if filepath.IsAbs(p) {
-			b.Paths = append(b.Paths, filepath.Clean(p))
-			b.Tags[filepath.Clean(p)] = n.cause.String()
-		}
-	}
-	s.onBatch(b)
-}
-
-// fresh drops from b the paths whose content is what the session last
-// acted on (an editor save reported twice, by the editor and the watcher),
-// and forgets the cached digests of the others.
-func (s *Session) fresh(b watch.Batch) watch.Batch {
-	out := watch.Batch{Tags: b.Tags}
-	for _, p := range b.Paths {
+// take is where every change enters: it hashes each changed file, once,
+// drops the paths whose content the session already acted on (a save the
+// editor and the watcher both report), runs the generator steps the rest
+// sets off, and decides on what is left.
+func (s *Session) take(c change) {
+	var fresh []string
+	for _, p := range c.paths {
 		delete(s.digests, p)
 		d, ok := s.digest(p)
 		if !ok {
@@ -79,9 +90,14 @@ func (s *Session) fresh(b watch.Batch) watch.Batch {
 			continue
 		}
 		s.handled[p] = d
-		out.Paths = append(out.Paths, p)
+		fresh = append(fresh, p)
 	}
-	return out
+	if c.paths = fresh; len(fresh) == 0 {
+		return
+	}
+	if c, ok := s.generateFor(c); ok {
+		s.decide(c)
+	}
 }
 
 // absent stands for the digest of a file that does not exist.
@@ -112,21 +128,28 @@ func (s *Session) digest(path string) (build.Digest, bool) {
 	return d, true
 }
 
-// decide asks the graph what a change set needs and acts on it.
-func (s *Session) decide(b watch.Batch) {
+// decide asks the graph what a change needs and acts on it, target by
+// target (by import path).
+func (s *Session) decide(c change) {
 	start := time.Now()
-	res := s.graph.Classify(b.Paths)
+	res := s.graph.Classify(c.paths)
 	us := time.Since(start).Microseconds()
-	cause := causeOf(b)
+	cause := c.cause
 	acted := false
-	for i, d := range res.Decisions {
-		t := s.targets[i]
+	for _, d := range res.Decisions {
+		t := s.targets[d.Target.Path]
+		if t == nil || t.gone != "" {
+			continue // the graph reload that follows this change reconciles it
+		}
 		switch d.Action {
 		case analysis.Rebuild:
 			acted = true
 			t.changeAt = start
 			t.decisionUS = us
-			s.rebuild(t, b.Paths, cause, d.Reason)
+			if _, err := os.Stat(t.pkg.Dir); err != nil && res.Reload {
+				continue // its main package is gone: the reload stops it
+			}
+			s.rebuild(t, c.paths, cause, d.Reason)
 		case analysis.Restart:
 			acted = true
 			t.changeAt = start
@@ -148,17 +171,6 @@ func (s *Session) decide(b watch.Batch) {
 	}
 }
 
-// causeOf returns what set off a change set: the cause an editor gave for
-// one of its paths, else the file watcher.
-func causeOf(b watch.Batch) Cause {
-	cause := CauseFileChange
-	for _, tag := range b.Tags {
-		if c := parseCause(tag); c != CauseFileChange {
-			cause = c
-		}
-	}
-	return cause
-}
 
 // rebuild acts on a change that needs a build of t: it reuses a binary of
 // the same content if there is one, waits for a speculative build of that
@@ -177,7 +189,7 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 	case t.buildCancel != nil && key == t.buildKey:
 		return // this content is being built (an editor save the watcher saw too)
 	case t.cur != nil && key == t.cur.key && t.buildCancel == nil:
-		if t.state == StateRunning {
+		if t.state() == StateRunning {
 			s.emit(Event{Kind: KindSkip, Target: t.pkg.Name, Reason: "the serving version was built from this content", Cause: cause.String()})
 			t.changeAt = time.Time{}
 			return
@@ -192,7 +204,6 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 	if t.speculation != nil && t.speculation.key == key {
 		s.abandonBuild(t)
 		t.awaiting, t.awaitCause, t.awaitReason, t.awaitSince = key, cause, reason, time.Now()
-		t.state = StateBuilding
 		s.emit(Event{Kind: KindBuildStart, Target: t.pkg.Name, Reason: reason + "; the speculative build of this content is finishing", Cause: cause.String(), DecisionUS: t.decisionUS, Speculative: true})
 		t.decisionUS = 0
 		return
@@ -223,9 +234,7 @@ func (s *Session) reuse(t *target, bin, key string, cause Cause, built, waited i
 	switch {
 	case t.stopped:
 		s.replaceLastGood(t, bin)
-		t.state = StateStopped
 	case t.cur != nil && t.cur.bin == bin:
-		t.state = StateRunning
 		t.changeAt = time.Time{}
 	default:
 		s.startVersionKey(t, bin, key, cause, built > 0)
@@ -292,7 +301,6 @@ func (s *Session) startBuildOf(t *target, opts build.Options, key string, cause 
 	ctx, cancel := context.WithCancel(s.ctx)
 	t.buildCancel = cancel
 	t.buildID++
-	t.state = StateBuilding
 	if t.changeAt.IsZero() || (cause != CauseFileChange && cause != CauseDidSave) {
 		t.changeAt = time.Now()
 	}
@@ -383,7 +391,6 @@ func (s *Session) onBuilt(m built) {
 	}
 	if t.stopped {
 		s.replaceLastGood(t, bin)
-		t.state = StateStopped
 		return
 	}
 	s.startVersionKey(t, bin, key, m.cause, false)
@@ -397,7 +404,7 @@ func (s *Session) buildSucceeded(t *target, e Event) {
 		t.buildDiags = nil
 		s.diagDirty = true
 	}
-	t.err = ""
+	t.clearFault()
 	s.emit(e)
 	if t.router != nil {
 		t.router.ClearFail()
@@ -409,16 +416,15 @@ func (s *Session) buildSucceeded(t *target, e Event) {
 // missing) or the code did not compile. What serves keeps serving.
 func (s *Session) buildFailed(t *target, m built) {
 	if m.err != nil {
-		t.err = m.err.Error()
+		t.setFault(buildFault, m.err.Error())
 		msg := m.err.Error()
 		if errors.Is(m.err, build.ErrGoNotFound) {
 			msg = "the go command is not in PATH: install Go (https://go.dev/dl) or put it on PATH, then save again"
 		}
 		s.emit(Event{Kind: KindError, Target: t.pkg.Name, Message: msg})
-		s.restoreState(t)
 		return
 	}
-	t.err = firstLine(m.res.Output)
+	t.setFault(buildFault, firstLine(m.res.Output))
 	t.buildDiags = m.res.Diags
 	s.diagDirty = true
 	s.emit(Event{Kind: KindBuildFail, Target: t.pkg.Name, MS: t.buildMs, Diagnostics: m.res.Diags, Output: m.res.Output,
@@ -426,7 +432,6 @@ func (s *Session) buildFailed(t *target, m built) {
 	if t.router != nil {
 		t.router.Fail(m.res.Output)
 	}
-	t.state = StateFailed
 }
 
 // touchedSince reports whether a file named by diags was modified after t.
@@ -491,7 +496,7 @@ func (s *Session) inStore(bin string) bool {
 // keepBinaries tells the store which binaries run or are the fallback.
 func (s *Session) keepBinaries() {
 	var keep []string
-	for _, t := range s.targets {
+	for _, t := range s.each() {
 		keep = append(keep, t.lastGood)
 		for _, v := range t.versions {
 			keep = append(keep, v.bin)

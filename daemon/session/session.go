@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -34,7 +33,7 @@ type Session struct {
 
 	msgs    chan message  // results of helper goroutines → loop
 	calls   chan call     // exported methods → loop
-	changes chan notice   // Changed → loop; buffered, never blocks the editor
+	changes chan change   // Changed → loop; buffered, never blocks the editor
 	edits   chan edit     // Edited → loop; buffered, never blocks the editor
 	done    chan struct{} // closed when the loop has ended
 	closed  chan struct{} // closed when close has finished
@@ -44,7 +43,10 @@ type Session struct {
 	ctx        context.Context // cancelled when the loop ends
 	graph      Graph
 	watcher    Watcher
-	targets    []*target
+	targets    map[string]*target // by import path, for the whole session
+	order      []string           // their paths, in the order they came
+	nextPort   int                // the port the next new target tries first (0: the kernel picks)
+	missing    string             // what the graph last said it could not find
 	cache      *cacheDir
 	logFile    *os.File
 	guard      *guard.Guard // kills builds and apps if the daemon dies; nil if unavailable
@@ -88,7 +90,8 @@ func newSession(cfg config.Config, n Notifier, d deps) *Session {
 		deps:    d,
 		msgs:    make(chan message),
 		calls:   make(chan call),
-		changes: make(chan notice, 256),
+		changes: make(chan change, 256),
+		targets: map[string]*target{},
 		edits:   make(chan edit, 256),
 		done:    make(chan struct{}),
 		closed:  make(chan struct{}),
@@ -115,7 +118,7 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 	s.initDebug()
 	if !s.generateFirst() {
-		for _, t := range s.targets {
+		for _, t := range s.each() {
 			s.firstBuild(t)
 		}
 	}
@@ -127,7 +130,7 @@ func (s *Session) Run(ctx context.Context) error {
 			if !ok {
 				return errors.New("session: file watcher stopped")
 			}
-			s.onBatch(b)
+			s.take(changeOf(b))
 		case m := <-s.msgs:
 			s.handle(m)
 		case c := <-s.calls:
@@ -216,18 +219,8 @@ func (s *Session) open() error {
 	if n := s.graph.Notice(); n != "" {
 		s.emit(Event{Kind: KindWarn, Message: n})
 	}
-	host, port, err := splitAddr(s.cfg.Addr)
-	if err != nil {
-		return err
-	}
-	for i, at := range s.graph.Targets() {
-		t := &target{pkg: at, mainFile: mainFile(at.Dir), state: StateIdle}
-		p := port
-		if p != 0 {
-			p += i
-		}
-		s.targets = append(s.targets, t)
-		if err := s.listen(t, net.JoinHostPort(host, fmt.Sprint(p))); err != nil {
+	for _, at := range s.graph.Targets() {
+		if _, err := s.addTarget(at); err != nil {
 			return err
 		}
 	}
@@ -254,7 +247,7 @@ func (s *Session) close() {
 	close(s.done) // helper goroutines and callers stop waiting for the loop
 	defer close(s.closed)
 	var stops sync.WaitGroup
-	for _, t := range s.targets {
+	for _, t := range s.each() {
 		if t.buildCancel != nil {
 			t.buildCancel()
 		}
@@ -276,16 +269,15 @@ func (s *Session) close() {
 		_ = s.watcher.Close()
 	}
 	s.work.Wait()
-	for _, t := range s.targets {
+	for _, t := range s.each() {
 		if t.router != nil {
 			_ = t.router.Close()
 		}
 		if t.sock != nil {
 			_ = t.sock.Close()
 		}
-		t.state = StateStopped
-		t.cur = nil
-		t.pid = 0
+		t.buildCancel, t.awaiting, t.starting = nil, "", false
+		t.stopped, t.cur, t.versions = true, nil, nil
 	}
 	s.publishStatus()
 	s.final = s.status
@@ -303,6 +295,15 @@ func (s *Session) close() {
 		s.logBuf, s.logFile = nil, nil
 		s.emitMu.Unlock()
 	}
+}
+
+// each returns the targets in the order they came, gone ones included.
+func (s *Session) each() []*target {
+	ts := make([]*target, len(s.order))
+	for i, path := range s.order {
+		ts[i] = s.targets[path]
+	}
+	return ts
 }
 
 // send delivers m to the loop; it gives up once the loop has ended.
@@ -376,8 +377,8 @@ func (s *Session) Do(cmd Command, target string) error {
 
 func (s *Session) do(cmd Command, name string) error {
 	var ts []*target
-	for _, t := range s.targets {
-		if name == "" || name == t.pkg.Name || name == t.pkg.Path {
+	for _, t := range s.each() {
+		if t.gone == "" && (name == "" || name == t.pkg.Name || name == t.pkg.Path) {
 			ts = append(ts, t)
 		}
 	}
@@ -420,8 +421,10 @@ func (s *Session) do(cmd Command, name string) error {
 
 func (s *Session) targetNames() string {
 	var names []string
-	for _, t := range s.targets {
-		names = append(names, t.pkg.Name)
+	for _, t := range s.each() {
+		if t.gone == "" {
+			names = append(names, t.pkg.Name)
+		}
 	}
 	return fmt.Sprint(names)
 }

@@ -81,7 +81,7 @@ func (s *Session) onEdit(e edit) {
 		delete(s.buffers, e.path)
 	} else {
 		s.buffers[e.path] = e.content
-		for _, t := range s.targets {
+		for _, t := range s.each() {
 			if t.speculation != nil && t.awaiting == "" {
 				t.speculation.cancel()
 				t.speculation = nil
@@ -106,27 +106,10 @@ func (s *Session) speculate(m typingPaused) {
 	if m.seq != s.quietSeq {
 		return
 	}
-	// Each buffer's decision, once: which targets it makes rebuild. A Go
-	// buffer that does not parse (a keystroke inside an unclosed string or
-	// brace) would only make a build fail, silently: its targets wait for
-	// the next pause.
-	overlays := make([]map[string][]byte, len(s.targets))
-	broken := make([]bool, len(s.targets))
-	for p, c := range s.buffers {
-		unparsed := filepath.Ext(p) == ".go" && !parses(p, c)
-		for i, d := range s.graph.Classify([]string{p}).Decisions {
-			if i < len(overlays) && d.Action == analysis.Rebuild {
-				if overlays[i] == nil {
-					overlays[i] = map[string][]byte{}
-				}
-				overlays[i][p] = c
-				broken[i] = broken[i] || unparsed
-			}
-		}
-	}
-	for i, t := range s.targets {
-		overlay := overlays[i]
-		if t.stopped || t.speculation != nil || len(overlay) == 0 || broken[i] {
+	overlays, broken := s.overlays()
+	for _, t := range s.each() {
+		overlay := overlays[t.pkg.Path]
+		if t.stopped || t.gone != "" || t.speculation != nil || len(overlay) == 0 || broken[t.pkg.Path] {
 			continue
 		}
 		opts := s.buildOptions(t)
@@ -146,6 +129,29 @@ func (s *Session) speculate(m typingPaused) {
 			s.send(done)
 		})
 	}
+}
+
+// overlays decides on each buffer once and returns, by target path, the
+// buffers that make the target rebuild. A Go buffer that does not parse (a
+// keystroke inside an unclosed string or brace) would only make a build
+// fail, silently: its targets are broken until the next pause.
+func (s *Session) overlays() (map[string]map[string][]byte, map[string]bool) {
+	overlays, broken := map[string]map[string][]byte{}, map[string]bool{}
+	for p, c := range s.buffers {
+		unparsed := filepath.Ext(p) == ".go" && !parses(p, c)
+		for _, d := range s.graph.Classify([]string{p}).Decisions {
+			if d.Action != analysis.Rebuild {
+				continue
+			}
+			path := d.Target.Path
+			if overlays[path] == nil {
+				overlays[path] = map[string][]byte{}
+			}
+			overlays[path][p] = c
+			broken[path] = broken[path] || unparsed
+		}
+	}
+	return overlays, broken
 }
 
 // parses reports whether content, the buffer of the Go file path, is

@@ -14,21 +14,8 @@ func (s *Session) publishStatus() {
 	if s.logFile != nil {
 		st.LogFile = s.logFile.Name()
 	}
-	for _, t := range s.targets {
-		ts := TargetStatus{
-			Package:    t.pkg.Path,
-			Name:       t.pkg.Name,
-			MainFile:   t.mainFile,
-			State:      t.state,
-			PID:        t.pid,
-			URL:        t.url,
-			Generation: t.generation,
-			Serving:    t.cur != nil,
-			Prepared:   t.cur != nil && t.cur.prepared,
-			BuildMs:    t.buildMs,
-			Error:      t.err,
-		}
-		t.debugStatus(&ts)
+	for _, t := range s.each() {
+		ts := t.status()
 		st.Targets = append(st.Targets, ts)
 		if rank(ts.State) > rank(st.State) {
 			st.State = ts.State
@@ -73,7 +60,7 @@ func rank(s State) int {
 // editor shows of them is the presenter's policy.
 func (s *Session) publishDiagnostics() {
 	all := []build.Diagnostic{}
-	for _, t := range s.targets {
+	for _, t := range s.each() {
 		all = append(all, t.buildDiags...)
 		all = append(all, t.runDiags...)
 	}

@@ -10,9 +10,15 @@ import (
 	"github.com/ginhotd/ginhotd/daemon/run"
 )
 
-// target is the run-time state of one Gin main package. The loop alone reads
-// and writes it; helper goroutines get immutable values and answer with
-// messages.
+// This file holds what the session knows of a target and of its versions,
+// the one function that derives a target's visible state from those facts,
+// and the messages helper goroutines send about them.
+
+// target is the run-time state of one main package, known by its import
+// path for the whole session: its public address stays when other mains
+// come and go, and when its own main package goes and comes back. The loop
+// alone reads and writes it; helper goroutines get immutable values and
+// answer with messages.
 type target struct {
 	pkg      analysis.Target
 	mainFile string // the file that declares main, for diagnostics about the whole app
@@ -21,11 +27,14 @@ type target struct {
 	router   Router   // proxy mode only
 	sock     *os.File // socket-activation mode only
 
-	state      State
-	err        string
+	// The facts the visible state derives from ([target.state]), besides
+	// the build in flight, the start in flight and the serving version.
+	fault      fault  // the last failure, until something serves or builds again
+	err        string // what it was, for the user
+	gone       string // why the main package is no longer a target; "" while it is
+	starting   bool   // a start is in flight (it may wait for the old version to free the address)
 	generation int
 	buildMs    int64
-	pid        int
 
 	changeAt   time.Time // when the change being acted on was seen
 	decisionUS int64
@@ -58,6 +67,81 @@ type target struct {
 	inputs      []string
 	inputsOf    Graph
 	extra       map[string]bool // changed files noted since inputsOf, which may not list them yet
+}
+
+// fault is the kind of a target's last failure.
+type fault int
+
+const (
+	noFault    fault = iota
+	buildFault       // the build, or a step before it, failed, or go is missing
+	startFault       // a new version never became ready
+	crashFault       // the serving version exited on its own
+)
+
+// setFault records a failure of t with the message for the user.
+func (t *target) setFault(f fault, msg string) { t.fault, t.err = f, msg }
+
+// clearFault forgets t's last failure.
+func (t *target) clearFault() { t.fault, t.err = noFault, "" }
+
+// building reports whether a build for t is in flight, its own or a
+// speculative one a save waits for.
+func (t *target) building() bool { return t.buildCancel != nil || t.awaiting != "" }
+
+// state derives what the user sees of t from its facts; doc.go draws the
+// transitions.
+func (t *target) state() State {
+	switch {
+	case t.stopped || t.gone != "":
+		return StateStopped
+	case t.building():
+		return StateBuilding
+	case t.starting:
+		return StateStarting
+	case t.cur != nil && t.fault == noFault:
+		return StateRunning
+	case t.cur != nil || t.fault == buildFault:
+		return StateFailed
+	case t.fault != noFault:
+		return StateCrashed
+	}
+	return StateIdle
+}
+
+// pid is the app's pid to show: the version starting, else the serving one.
+func (t *target) pid() int {
+	for i := len(t.versions) - 1; i >= 0; i-- {
+		if v := t.versions[i]; v.id == t.startID && !v.retiring && v.p != nil {
+			return v.p.AppPID()
+		}
+	}
+	if t.cur != nil {
+		return t.cur.p.AppPID()
+	}
+	return 0
+}
+
+// status is what ginhot/status says of t.
+func (t *target) status() TargetStatus {
+	ts := TargetStatus{
+		Package:    t.pkg.Path,
+		Name:       t.pkg.Name,
+		MainFile:   t.mainFile,
+		State:      t.state(),
+		PID:        t.pid(),
+		URL:        t.url,
+		Generation: t.generation,
+		Serving:    t.cur != nil,
+		Prepared:   t.cur != nil && t.cur.prepared,
+		BuildMs:    t.buildMs,
+		Error:      t.err,
+	}
+	if t.gone != "" {
+		ts.Error = t.gone
+	}
+	t.debugStatus(&ts)
+	return ts
 }
 
 // version is one started process of a target.
@@ -153,19 +237,6 @@ type pending struct {
 	prepared bool
 }
 
-// restoreState sets t's state from what is running after a failure.
-func (s *Session) restoreState(t *target) {
-	switch {
-	case t.stopped:
-		t.state = StateStopped
-	case t.cur == nil && t.err != "":
-		t.state = StateFailed
-	case t.cur == nil:
-		t.state = StateCrashed
-	default:
-		t.state = StateFailed
-	}
-}
 
 func (built) isMessage()          {}
 func (readied) isMessage()        {}

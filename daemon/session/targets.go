@@ -9,17 +9,27 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ginhotd/ginhotd/analysis"
 	"github.com/ginhotd/ginhotd/daemon/proxy"
 )
 
+// This file keeps the session's targets in step with the package graph.
+// Targets are known by import path: after every graph load, a main the
+// target rules select that the session does not have yet becomes a target
+// (its own address, its first build), a target whose main is gone stops
+// (its versions drain and stop, the status says why) and starts again if
+// it comes back. Nothing is matched by position.
+
 // reloadGraph loads the package graph again in the background; decisions
-// keep using the old graph until the new one is in.
+// keep using the old graph until the new one is in. A reload never fails
+// for a target that is missing: the graph says so (KeepGoing).
 func (s *Session) reloadGraph() {
 	if s.reloading {
 		return
 	}
 	s.reloading = true
 	opts := s.analysisOptions()
+	opts.KeepGoing = true
 	s.spawn(func() {
 		g, err := s.deps.load(s.ctx, opts)
 		s.send(graphLoaded{g: g, err: err})
@@ -35,10 +45,117 @@ func (s *Session) onLoaded(m graphLoaded) {
 		return
 	}
 	s.graph = m.g
+	s.reconcile()
 }
 
-// listen claims the public address of t according to the mode.
-func (s *Session) listen(t *target, addr string) error {
+// reconcile brings the targets in line with the graph: new mains start,
+// vanished ones stop, returning ones start again, and what the graph could
+// not find is said once.
+func (s *Session) reconcile() {
+	want := map[string]analysis.Target{}
+	for _, at := range s.graph.Targets() {
+		want[at.Path] = at
+	}
+	for _, t := range s.each() {
+		if _, ok := want[t.pkg.Path]; !ok && t.gone == "" {
+			s.vanish(t, goneReason(t.pkg))
+		}
+	}
+	for _, at := range s.graph.Targets() {
+		t := s.targets[at.Path]
+		switch {
+		case t == nil:
+			t, err := s.addTarget(at)
+			if err != nil {
+				s.emit(Event{Kind: KindError, Target: at.Name, Message: fmt.Sprintf("new main package %s: %v", at.Name, err)})
+				continue
+			}
+			s.emit(Event{Kind: KindTargetAdded, Target: at.Name, Reason: "a new main package", URL: t.url})
+			s.startBuild(t, CauseFileChange, "first build of a new target")
+		case t.gone != "":
+			t.pkg, t.gone, t.mainFile = at, "", mainFile(at.Dir)
+			s.emit(Event{Kind: KindTargetAdded, Target: at.Name, Reason: "its main package is back", URL: t.url})
+			s.startBuild(t, CauseFileChange, "its main package is back")
+		default:
+			t.pkg = at // Cgo and the files may have changed
+		}
+	}
+	if missing := strings.Join(s.graph.Missing(), "; "); missing != s.missing {
+		s.missing = missing
+		if missing != "" {
+			s.emit(Event{Kind: KindError, Message: missing + " (fix targets in ginhot.toml, or bring the package back)"})
+		}
+	}
+}
+
+// goneReason says why the main package at was dropped from the targets.
+func goneReason(at analysis.Target) string {
+	if _, err := os.Stat(at.Dir); err != nil {
+		return at.Name + " was deleted or renamed"
+	}
+	return at.Name + " is no longer a main package the targets take"
+}
+
+// addTarget makes a target of the main package at and claims its public
+// address; its first build is the caller's.
+func (s *Session) addTarget(at analysis.Target) (*target, error) {
+	t := &target{pkg: at, mainFile: mainFile(at.Dir)}
+	if err := s.claim(t); err != nil {
+		return nil, err
+	}
+	s.targets[at.Path] = t
+	s.order = append(s.order, at.Path)
+	return t, nil
+}
+
+// vanish stops t because its main package is gone: its build is cancelled
+// and its versions stop; it keeps its address, where the proxy says why,
+// in case the package comes back.
+func (s *Session) vanish(t *target, reason string) {
+	s.stopVersions(t, reason)
+	if t.router != nil {
+		t.router.Fail(reason + ": nothing serves here until it comes back")
+	}
+	t.gone = reason
+	t.clearFault()
+	if t.buildDiags != nil || t.runDiags != nil {
+		t.buildDiags, t.runDiags = nil, nil
+		s.diagDirty = true
+	}
+	s.emit(Event{Kind: KindTargetRemoved, Target: t.pkg.Name, Reason: reason})
+}
+
+// claim gives t its public address: the configured one for the first
+// target, then, for each new one, the next port that is free. A target
+// keeps its address for the session, so a new main never shifts another's.
+func (s *Session) claim(t *target) error {
+	host, port, err := splitAddr(s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if port == 0 || len(s.order) == 0 {
+		s.nextPort = port
+		if port != 0 {
+			s.nextPort++
+		}
+		return s.listen(t, net.JoinHostPort(host, fmt.Sprint(port)), false)
+	}
+	for tries := 0; ; tries++ {
+		p := s.nextPort
+		s.nextPort++
+		err := s.listen(t, net.JoinHostPort(host, fmt.Sprint(p)), true)
+		if err == nil || tries == maxPortTries || p >= 65535 {
+			return err
+		}
+	}
+}
+
+// maxPortTries bounds how many taken ports a new target skips.
+const maxPortTries = 100
+
+// listen claims the public address of t according to the mode. In
+// no-proxy mode the app binds it; probe then checks that it is free now.
+func (s *Session) listen(t *target, addr string, probe bool) error {
 	switch {
 	case s.cfg.SocketActivation:
 		ln, err := net.Listen("tcp", addr)
@@ -71,6 +188,12 @@ func (s *Session) listen(t *target, addr string) error {
 				return err
 			}
 			addr = net.JoinHostPort(host, p)
+		} else if probe {
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("session: %s is taken: %w", addr, err)
+			}
+			_ = ln.Close()
 		}
 		t.addr = addr
 	}

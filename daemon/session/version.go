@@ -25,7 +25,7 @@ func (s *Session) startVersion(t *target, bin string, cause Cause) {
 // prepared tells that it was built before the save it answers.
 func (s *Session) startVersionKey(t *target, bin, key string, cause Cause, prepared bool) {
 	t.startID++
-	t.state = StateStarting
+	t.starting = true
 	if t.retryTimer != nil {
 		t.retryTimer.Stop()
 		t.retryTimer = nil
@@ -66,7 +66,8 @@ func (s *Session) launch(t *target, next *pending) {
 		p, err := s.deps.runner.FreePort()
 		if err != nil {
 			s.emit(Event{Kind: KindError, Target: t.pkg.Name, Message: err.Error()})
-			s.restoreState(t)
+			t.starting = false
+			t.setFault(startFault, err.Error())
 			return
 		}
 		at.port, at.addr = p, net.JoinHostPort("127.0.0.1", p)
@@ -95,7 +96,6 @@ func (s *Session) started(t *target, next *pending, at readiness, p Process, err
 	v := &version{p: p, id: next.id, bin: next.bin, port: at.port, start: time.Now(), changeAt: t.changeAt, key: next.key, prepared: next.prepared}
 	v.debugAddr = p.DebugAddr()
 	t.versions = append(t.versions, v)
-	t.pid = p.AppPID()
 	s.emit(Event{Kind: KindStart, Target: t.pkg.Name, PID: p.AppPID(), Cause: next.cause.String()})
 	s.spawn(func() {
 		<-p.Exited()
@@ -137,14 +137,10 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 		return
 	}
 	reason := err.Error()
-	t.err = reason
-	ev := Event{Kind: KindCrash, Target: t.pkg.Name, Reason: reason, Output: strings.Join(tail, "\n"), Serving: t.cur != nil, Generation: t.generation}
-	var se *startError
-	if pn, ok := run.ParsePanic(tail, s.inWorkspace); ok {
-		ev.Diagnostics = []build.Diagnostic{{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: build.KindPanic, Package: t.pkg.Path}}
-	} else if errors.As(err, &se) && se.fix {
-		ev.Diagnostics = []build.Diagnostic{{File: t.mainFile, Line: 1, Message: reason, Kind: build.KindStart, Package: t.pkg.Path}}
-	}
+	t.starting = false
+	t.setFault(startFault, reason)
+	ev := Event{Kind: KindCrash, Target: t.pkg.Name, Reason: reason, Output: strings.Join(tail, "\n"), Serving: t.cur != nil, Generation: t.generation,
+		Diagnostics: s.startDiagnostics(t, tail, err)}
 	if ev.Diagnostics != nil {
 		t.runDiags = ev.Diagnostics
 		s.diagDirty = true
@@ -158,12 +154,8 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 		if v.bin != t.lastGood {
 			s.discard(v.bin)
 		}
-		t.pid = t.cur.p.AppPID()
-		t.state = StateFailed
 		return
 	}
-	t.pid = 0
-	t.state = StateCrashed
 	if t.router != nil {
 		t.router.Hold(withOutput(reason, ev.Output))
 	}
@@ -173,6 +165,19 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 		return
 	}
 	s.retryLater(t, v.bin)
+}
+
+// startDiagnostics places a start-up failure in the code: a panic at the
+// panicking line of the workspace, a failure the user must fix in the app
+// at its main file.
+func (s *Session) startDiagnostics(t *target, tail []string, err error) []build.Diagnostic {
+	var se *startError
+	if pn, ok := run.ParsePanic(tail, s.inWorkspace); ok {
+		return []build.Diagnostic{{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: build.KindPanic, Package: t.pkg.Path}}
+	} else if errors.As(err, &se) && se.fix {
+		return []build.Diagnostic{{File: t.mainFile, Line: 1, Message: err.Error(), Kind: build.KindStart, Package: t.pkg.Path}}
+	}
+	return nil
 }
 
 // retryLater starts bin again after the target's backoff delay, unless
@@ -234,9 +239,8 @@ func (s *Session) promote(t *target, v *version) {
 	v.ready = true
 	s.replaceLastGood(t, v.bin)
 	t.generation++
-	t.pid = v.p.AppPID()
-	t.state = StateRunning
-	t.err = ""
+	t.starting = false
+	t.clearFault()
 	t.changeAt = time.Time{}
 	if t.runDiags != nil {
 		t.runDiags = nil
@@ -370,13 +374,11 @@ func (s *Session) onExited(m versionExited) {
 		return
 	}
 	t.cur = nil
-	t.pid = 0
-	t.state = StateCrashed
 	reason := "the app exited"
 	if err := v.p.ExitErr(); err != nil {
 		reason += ": " + err.Error()
 	}
-	t.err = reason
+	t.setFault(crashFault, reason)
 	tail := strings.Join(v.p.Tail(), "\n")
 	s.emit(Event{Kind: KindCrash, Target: t.pkg.Name, PID: v.p.AppPID(), Reason: reason, Output: tail, Generation: t.generation})
 	if t.router != nil {
@@ -401,11 +403,20 @@ func withOutput(reason, tail string) string {
 
 // stopTarget stops t's app until a start command.
 func (s *Session) stopTarget(t *target) {
+	s.stopVersions(t, "the app is stopped (run the start command)")
 	t.stopped = true
+}
+
+// stopVersions cancels t's build, start and crash restart, stops its
+// versions, and has the proxy hold requests, saying reason.
+func (s *Session) stopVersions(t *target, reason string) {
 	t.startID++
-	if t.buildCancel != nil {
-		t.buildCancel()
-		t.buildCancel = nil
+	t.starting = false
+	s.abandonBuild(t)
+	t.awaiting = ""
+	if t.speculation != nil {
+		t.speculation.cancel()
+		t.speculation = nil
 	}
 	if t.retryTimer != nil {
 		t.retryTimer.Stop()
@@ -415,10 +426,8 @@ func (s *Session) stopTarget(t *target) {
 		s.retire(t, v)
 	}
 	t.cur = nil
-	t.pid = 0
-	t.state = StateStopped
 	if t.router != nil {
-		t.router.Hold("the app is stopped (run the start command)")
+		t.router.Hold(reason)
 	}
 }
 
