@@ -111,13 +111,15 @@ type fakeBuilder struct {
 	mu    sync.Mutex
 	n     int
 	opts  []build.Options
+	pkgs  []string // the target of each build
 	build func(ctx context.Context, n int) (build.Result, error)
 }
 
-func (b *fakeBuilder) Build(ctx context.Context, opts build.Options, _ string) (build.Result, error) {
+func (b *fakeBuilder) Build(ctx context.Context, opts build.Options, pkg string) (build.Result, error) {
 	b.mu.Lock()
 	b.n++
 	b.opts = append(b.opts, opts)
+	b.pkgs = append(b.pkgs, pkg)
 	n, f := b.n, b.build
 	b.mu.Unlock()
 	res, err := f(ctx, n)
@@ -476,7 +478,8 @@ type harness struct {
 	loadTime time.Duration // how long the fake graph takes to load
 
 	mu      sync.Mutex
-	mains   []analysis.Target // the targets the next graph load finds
+	routers map[string]*fakeRouter // by public address; router is the first
+	mains   []analysis.Target      // the targets the next graph load finds
 	missing []string          // and what it says it could not find
 	loads   int               // graph loads so far
 }
@@ -496,6 +499,7 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 		steps:   &fakeSteps{run: stepsOK},
 		dir:     dir,
 		ran:     make(chan error, 1),
+		routers: map[string]*fakeRouter{},
 	}
 	h.mains = []analysis.Target{h.main("api")}
 	cfg := config.Default()
@@ -519,7 +523,14 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 		runner:  h.runner,
 		steps:   h.steps,
 		listen: func(addr string, _ proxy.Options) (Router, string, error) {
-			return h.router, "127.0.0.1:8080", nil
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			r := h.router
+			if len(h.routers) > 0 {
+				r = &fakeRouter{drain: h.router.drain}
+			}
+			h.routers[addr] = r
+			return r, addr, nil
 		},
 		guard: func(func(string, ...any)) (*guard.Guard, error) { return nil, nil },
 		store: func(string) (Store, error) { return &fakeStore{bins: map[string]string{}}, nil },
@@ -585,6 +596,11 @@ func (h *harness) write(path, content string) {
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		h.t.Fatal(err)
 	}
+}
+
+// changeBatch is a watcher batch of the absolute paths.
+func changeBatch(paths ...string) watch.Batch {
+	return watch.Batch{Paths: paths, Tags: map[string]string{}}
 }
 
 // report sends the change of path as the watcher does, tagged as an

@@ -171,7 +171,6 @@ func (s *Session) decide(c change) {
 	}
 }
 
-
 // rebuild acts on a change that needs a build of t: it reuses a binary of
 // the same content if there is one, waits for a speculative build of that
 // content, or builds.

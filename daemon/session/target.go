@@ -237,7 +237,6 @@ type pending struct {
 	prepared bool
 }
 
-
 func (built) isMessage()          {}
 func (readied) isMessage()        {}
 func (versionExited) isMessage()  {}
