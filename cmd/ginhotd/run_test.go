@@ -54,6 +54,7 @@ type event struct {
 	Generation  int    `json:"generation"`
 	Debug       string `json:"debug"`
 	Message     string `json:"message"`
+	URL         string `json:"url"`
 	Diagnostics []struct {
 		File    string
 		Line    int
@@ -63,6 +64,8 @@ type event struct {
 	Status *struct {
 		State   string `json:"state"`
 		Targets []struct {
+			Name  string `json:"name"`
+			State string `json:"state"`
 			URL   string `json:"url"`
 			PID   int    `json:"pid"`
 			Debug string `json:"debug"`

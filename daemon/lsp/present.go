@@ -95,6 +95,10 @@ func (p *presenter) Notify(e session.Event) {
 				break
 			}
 		}
+	case session.KindTargetAdded:
+		p.out.showMessage(protocol.MessageTypeInfo, fmt.Sprintf("ginhotd: new target %s (%s), at %s", e.Target, e.Reason, e.URL))
+	case session.KindTargetRemoved:
+		p.out.showMessage(protocol.MessageTypeWarning, fmt.Sprintf("ginhotd: target %s stopped: %s", e.Target, e.Reason))
 	case session.KindBuildStart:
 		p.beginBuild(e)
 	case session.KindBuildOK, session.KindBuildFail:

@@ -184,6 +184,10 @@ func (p *Printer) text(e session.Event) {
 		for _, d := range e.Diagnostics {
 			fmt.Fprintln(w, p.red.Sprint(p.position(d.File, d.Line, d.Col))+" "+d.Message)
 		}
+	case session.KindTargetAdded:
+		line(p.cyan, "+", "target %s (%s), at %s", p.bold.Sprint(e.Target), e.Reason, e.URL)
+	case session.KindTargetRemoved:
+		line(p.yellow, "−", "target %s stopped: %s", p.bold.Sprint(e.Target), e.Reason)
 	case session.KindSkip:
 		line(p.dim, "·", "%s", p.dim.Sprint(e.Reason))
 	case session.KindRestart:
