@@ -41,13 +41,16 @@ type Printer struct {
 	logBuf  *bufio.Writer // app output not yet written; nil before the first line
 	flushT  *time.Timer   // runs Flush logFlushDelay after a line is buffered
 	pending bool          // logBuf holds lines and flushT is set
+	// served holds the targets whose first serving version was announced
+	// ("→ ./cmd/api serving at …"), so that it is said once each.
+	served map[string]bool
 
 	dim, green, red, yellow, cyan, bold *color.Color
 }
 
 // New returns a Printer writing as o says.
 func New(o Options) *Printer {
-	p := &Printer{o: o}
+	p := &Printer{o: o, served: map[string]bool{}}
 	mk := func(a ...color.Attribute) *color.Color {
 		c := color.New(a...)
 		if o.Color {
@@ -197,11 +200,13 @@ func (p *Printer) text(e session.Event) {
 	case session.KindError:
 		line(p.red, "!", "%s", e.Message)
 	case session.KindStatus:
-		if e.Status != nil && len(e.Status.Targets) > 0 && e.Status.State == session.StateRunning {
-			for _, t := range e.Status.Targets {
-				if t.Generation == 1 && t.State == session.StateRunning {
-					line(p.green, "→", "%s serving at %s", t.Name, p.bold.Sprint(t.URL))
-				}
+		if e.Status == nil {
+			break
+		}
+		for _, t := range e.Status.Targets {
+			if t.Generation == 1 && t.State == session.StateRunning && !p.served[t.Name] {
+				p.served[t.Name] = true
+				line(p.green, "→", "%s serving at %s", t.Name, p.bold.Sprint(t.URL))
 			}
 		}
 	}

@@ -157,3 +157,28 @@ func TestReusedAndPreparedBuilds(t *testing.T) {
 		t.Errorf("prepared printed %q, want %q", got, want)
 	}
 }
+
+// TestServingAnnouncedOncePerTarget: "serving at" is said when a target's
+// first version serves, once, also for a target that joins later, and not
+// again when another target's state changes.
+func TestServingAnnouncedOncePerTarget(t *testing.T) {
+	var out bytes.Buffer
+	p := New(Options{Out: &out, Err: &out, Root: "/src/app"})
+	api := session.TargetStatus{Name: "./cmd/api", State: session.StateRunning, Generation: 1, URL: "http://127.0.0.1:8080"}
+	admin := session.TargetStatus{Name: "./cmd/admin", State: session.StateBuilding, URL: "http://127.0.0.1:8081"}
+	status := func(ts ...session.TargetStatus) {
+		p.Notify(session.Event{Kind: session.KindStatus, Status: &session.Status{State: session.StateRunning, Targets: ts}})
+	}
+	status(api)
+	status(api, admin)
+	admin.State, admin.Generation = session.StateRunning, 1
+	status(api, admin)
+	admin.State = session.StateStopped
+	status(api, admin)
+	if got := strings.Count(out.String(), "./cmd/api serving at"); got != 1 {
+		t.Errorf("api announced %d times, want once:\n%s", got, out.String())
+	}
+	if got := strings.Count(out.String(), "./cmd/admin serving at http://127.0.0.1:8081"); got != 1 {
+		t.Errorf("admin announced %d times, want once:\n%s", got, out.String())
+	}
+}
