@@ -480,8 +480,8 @@ type harness struct {
 	mu      sync.Mutex
 	routers map[string]*fakeRouter // by public address; router is the first
 	mains   []analysis.Target      // the targets the next graph load finds
-	missing []string          // and what it says it could not find
-	loads   int               // graph loads so far
+	missing []string               // and what it says it could not find
+	loads   int                    // graph loads so far
 }
 
 // newHarness starts a session whose builds take 1 s and whose versions are
