@@ -346,47 +346,20 @@ func (s *Session) generateFor(c change) (change, bool) {
 	envChanged := false
 	trig := map[*step][]string{}
 	var order []*step
-	add := func(st *step, p string) {
-		if _, ok := trig[st]; !ok {
-			order = append(order, st)
-		}
-		trig[st] = append(trig[st], p)
-	}
 	for _, p := range c.paths {
 		if s.generators.envPath[p] {
 			envChanged = true
 			continue
 		}
-		editor := c.editor[p]
-		taken := false
-		if rel, err := filepath.Rel(s.cfg.Dir, p); err == nil && !strings.HasPrefix(rel, "..") {
-			rel = filepath.ToSlash(rel)
-			for _, st := range s.generators.steps {
-				if st.pre || !matchAny(st.inputs, rel) || matchAny(st.outputs, rel) {
-					continue
-				}
-				if !editor && st.wrote(p) {
-					s.emit(Event{Kind: KindWarn, Step: st.name, Message: fmt.Sprintf("generate step %q rewrote its own input %s (a loop): not running it again for that change; list what it writes in outputs, or narrow its inputs", st.name, rel)})
-					continue
-				}
-				add(st, p)
-				if strings.HasSuffix(p, ".go") && !slices.Contains(st.held, p) {
-					// Go code is code too (swag's annotated handlers):
-					// decided on once the step has run.
-					st.held = append(st.held, p)
-				}
-				taken = true
-			}
-		}
-		if !taken && s.cfg.GoGenerate && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
-			if st := s.goGenerateStep(filepath.Dir(p)); st != nil && (editor || !st.wrote(p)) {
-				st.held = append(st.held, p)
-				add(st, p)
-				taken = true
-			}
-		}
-		if !taken {
+		steps := s.stepsFor(p, c.editor[p])
+		if len(steps) == 0 {
 			rest = append(rest, p)
+		}
+		for _, st := range steps {
+			if _, ok := trig[st]; !ok {
+				order = append(order, st)
+			}
+			trig[st] = append(trig[st], p)
 		}
 	}
 	for _, st := range order {
@@ -405,6 +378,39 @@ func (s *Session) generateFor(c change) (change, bool) {
 	}
 	c.paths = rest
 	return c, len(rest) > 0
+}
+
+// stepsFor returns the steps a change of the file p sets off: the steps
+// whose inputs match it, else its package's go generate step. A step's own
+// write (not an editor's) sets nothing off. The Go files among p are held
+// by the steps, to be decided on once they have run.
+func (s *Session) stepsFor(p string, editor bool) []*step {
+	var steps []*step
+	if rel, err := filepath.Rel(s.cfg.Dir, p); err == nil && !strings.HasPrefix(rel, "..") {
+		rel = filepath.ToSlash(rel)
+		for _, st := range s.generators.steps {
+			if st.pre || !matchAny(st.inputs, rel) || matchAny(st.outputs, rel) {
+				continue
+			}
+			if !editor && st.wrote(p) {
+				s.emit(Event{Kind: KindWarn, Step: st.name, Message: fmt.Sprintf("generate step %q rewrote its own input %s (a loop): not running it again for that change; list what it writes in outputs, or narrow its inputs", st.name, rel)})
+				continue
+			}
+			if strings.HasSuffix(p, ".go") && !slices.Contains(st.held, p) {
+				// Go code is code too (swag's annotated handlers):
+				// decided on once the step has run.
+				st.held = append(st.held, p)
+			}
+			steps = append(steps, st)
+		}
+	}
+	if len(steps) == 0 && s.cfg.GoGenerate && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
+		if st := s.goGenerateStep(filepath.Dir(p)); st != nil && (editor || !st.wrote(p)) {
+			st.held = append(st.held, p)
+			steps = append(steps, st)
+		}
+	}
+	return steps
 }
 
 // rewrites reports, once, the inputs that set st off and that st rewrote,
