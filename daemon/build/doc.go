@@ -32,7 +32,8 @@
 // diagnostic is moved onto that file, at the NUL.
 //
 // What build must not do: watch files, decide what to rebuild, run or stop the
-// built program, or import any other ginhotd package. It is a leaf (stdlib
-// only); policy such as "the latest save wins" belongs to the caller, which
-// expresses it by cancelling the context.
+// built program, or import any other ginhotd package. It is a leaf (the
+// standard library, and golang.org/x/mod to read go.mod); policy such as
+// "the latest save wins" belongs to the caller, which expresses it by
+// cancelling the context.
 package build
