@@ -67,12 +67,11 @@ func (s *Session) firstBuild(t *target) {
 			// Its content key, so that an undo to this state later finds it.
 			t.buildKey = s.keyOf(t, opts, nil)
 		}
-		t.buildID++
-		t.buildCancel = pb.cancel
+		id := t.buildStarted(pb.cancel, t.buildKey, CauseStart)
 		t.changeAt = pb.started
 		const reason = "first build (started while the package graph loaded)"
 		s.emit(Event{Kind: KindBuildStart, Target: t.pkg.Name, Reason: reason, Cause: CauseStart.String()})
-		id, key := t.buildID, t.buildKey
+		key := t.buildKey
 		s.spawn(func() {
 			m := <-pb.done
 			m.t, m.id, m.key, m.cause, m.reason = t, id, key, CauseStart, reason

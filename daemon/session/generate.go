@@ -539,8 +539,7 @@ func (s *Session) afterPre(t *target, m built) bool {
 		}
 	}
 	if !ok {
-		t.buildCancel = nil
-		t.setFault(buildFault, "a generate step failed")
+		t.buildBroke("a generate step failed", t.buildDiags)
 	}
 	return ok
 }

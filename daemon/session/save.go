@@ -201,7 +201,7 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 		return
 	}
 	if t.speculation != nil && t.speculation.key == key {
-		s.abandonBuild(t)
+		t.abandonBuild()
 		t.awaiting, t.awaitCause, t.awaitReason, t.awaitSince = key, cause, reason, time.Now()
 		s.emit(Event{Kind: KindBuildStart, Target: t.pkg.Name, Reason: reason + "; the speculative build of this content is finishing", Cause: cause.String(), DecisionUS: t.decisionUS, Speculative: true})
 		t.decisionUS = 0
@@ -219,7 +219,7 @@ func (s *Session) rebuild(t *target, paths []string, cause Cause, reason string)
 // the build that made bin took, when it was speculative; waited is how much
 // of it came after the save (the save waited for it to finish).
 func (s *Session) reuse(t *target, bin, key string, cause Cause, built, waited int64) {
-	s.abandonBuild(t)
+	t.abandonBuild()
 	t.awaiting = ""
 	t.buildMs = waited
 	reason := "built before from the same content"
@@ -240,16 +240,6 @@ func (s *Session) reuse(t *target, bin, key string, cause Cause, built, waited i
 	}
 }
 
-// abandonBuild stops t's build in flight; its result, if it still comes, is
-// dropped.
-func (s *Session) abandonBuild(t *target) {
-	if t.buildCancel != nil {
-		t.buildCancel()
-		t.buildCancel = nil
-		t.buildID++
-	}
-	t.buildKey = ""
-}
 
 // keyOf is the content key of building t with opts from the files on disk,
 // with the buffers of overlay in place of their files.
@@ -294,20 +284,10 @@ func (s *Session) startBuild(t *target, cause Cause, reason string) {
 // startBuildOf is startBuild with the build settings and content key the
 // caller already has.
 func (s *Session) startBuildOf(t *target, opts build.Options, key string, cause Cause, reason string) {
-	if t.buildCancel != nil {
-		t.buildCancel()
-	}
-	ctx, cancel := context.WithCancel(s.ctx)
-	t.buildCancel = cancel
-	t.buildID++
-	if t.changeAt.IsZero() || (cause != CauseFileChange && cause != CauseDidSave) {
-		t.changeAt = time.Now()
-	}
 	s.emit(Event{Kind: KindBuildStart, Target: t.pkg.Name, Reason: reason, Cause: cause.String(), DecisionUS: t.decisionUS})
-	t.decisionUS = 0
+	ctx, cancel := context.WithCancel(s.ctx)
+	m := built{t: t, id: t.buildStarted(cancel, key, cause), key: key, cause: cause, reason: reason, started: time.Now()}
 	pkg, pre := t.pkg.Path, s.preSteps(cause)
-	t.buildKey = key
-	m := built{t: t, id: t.buildID, key: t.buildKey, cause: cause, reason: reason, started: time.Now()}
 	s.spawn(func() {
 		var ok bool
 		if m.pre, ok = s.runPre(ctx, pre); !ok {
@@ -371,9 +351,7 @@ func (s *Session) onBuilt(m built) {
 		s.startBuild(t, m.cause, staleBuild)
 		return
 	}
-	t.buildCancel = nil
-	t.buildKey = ""
-	t.buildMs = m.res.Duration.Milliseconds()
+	t.buildEnded(m.res.Duration)
 	switch {
 	case m.err != nil && errors.Is(m.err, context.Canceled):
 		return
@@ -399,23 +377,20 @@ func (s *Session) onBuilt(m built) {
 // it clears the build errors, reports e (the build_ok event) and ends the
 // failure state of t's router and the restart backoff.
 func (s *Session) buildSucceeded(t *target, e Event) {
-	if t.buildDiags != nil {
-		t.buildDiags = nil
+	if t.binaryGood() {
 		s.diagDirty = true
 	}
-	t.clearFault()
 	s.emit(e)
 	if t.router != nil {
 		t.router.ClearFail()
 	}
-	t.backoff.Reset()
 }
 
 // buildFailed reports a build that failed: ginhotd could not build (go
 // missing) or the code did not compile. What serves keeps serving.
 func (s *Session) buildFailed(t *target, m built) {
 	if m.err != nil {
-		t.setFault(buildFault, m.err.Error())
+		t.buildBroke(m.err.Error(), t.buildDiags)
 		msg := m.err.Error()
 		if errors.Is(m.err, build.ErrGoNotFound) {
 			msg = "the go command is not in PATH: install Go (https://go.dev/dl) or put it on PATH, then save again"
@@ -423,8 +398,7 @@ func (s *Session) buildFailed(t *target, m built) {
 		s.emit(Event{Kind: KindError, Target: t.pkg.Name, Message: msg})
 		return
 	}
-	t.setFault(buildFault, firstLine(m.res.Output))
-	t.buildDiags = m.res.Diags
+	t.buildBroke(firstLine(m.res.Output), m.res.Diags)
 	s.diagDirty = true
 	s.emit(Event{Kind: KindBuildFail, Target: t.pkg.Name, MS: t.buildMs, Diagnostics: m.res.Diags, Output: m.res.Output,
 		Cause: m.cause.String(), Serving: t.cur != nil, Generation: t.generation})

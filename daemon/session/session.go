@@ -276,8 +276,8 @@ func (s *Session) close() {
 		if t.sock != nil {
 			_ = t.sock.Close()
 		}
-		t.buildCancel, t.awaiting, t.starting = nil, "", false
-		t.stopped, t.cur, t.versions = true, nil, nil
+		t.halt()
+		t.versions, t.stopped = nil, true
 	}
 	s.publishStatus()
 	s.final = s.status

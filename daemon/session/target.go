@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/ginhotd/ginhotd/analysis"
@@ -142,6 +143,153 @@ func (t *target) status() TargetStatus {
 	}
 	t.debugStatus(&ts)
 	return ts
+}
+
+// The transitions below change a target's facts and nothing else: the
+// session calls them and does the work around them (processes, events,
+// the proxy), so that each state change happens in one place.
+
+// buildStarted records a build of the content key started for cause, with
+// cancel to stop it, and returns its id; an older build is cancelled, and
+// its result, if it still comes, is dropped (the latest change wins).
+func (t *target) buildStarted(cancel context.CancelFunc, key string, cause Cause) int {
+	if t.buildCancel != nil {
+		t.buildCancel()
+	}
+	t.buildCancel, t.buildKey = cancel, key
+	t.buildID++
+	if t.changeAt.IsZero() || (cause != CauseFileChange && cause != CauseDidSave) {
+		t.changeAt = time.Now()
+	}
+	t.decisionUS = 0
+	return t.buildID
+}
+
+// buildEnded records that the build in flight ended after d.
+func (t *target) buildEnded(d time.Duration) {
+	t.buildCancel, t.buildKey = nil, ""
+	t.buildMs = d.Milliseconds()
+}
+
+// abandonBuild stops t's build in flight; its result, if it still comes, is
+// dropped.
+func (t *target) abandonBuild() {
+	if t.buildCancel != nil {
+		t.buildCancel()
+		t.buildCancel = nil
+		t.buildID++
+	}
+	t.buildKey = ""
+}
+
+// binaryGood records a good binary, built or reused: the build errors and
+// the last fault are over. It reports whether the diagnostics changed.
+func (t *target) binaryGood() bool {
+	t.clearFault()
+	t.backoff.Reset()
+	changed := t.buildDiags != nil
+	t.buildDiags = nil
+	return changed
+}
+
+// buildBroke records that the build in flight, or a step before it, failed
+// with msg and diags.
+func (t *target) buildBroke(msg string, diags []build.Diagnostic) {
+	t.buildCancel, t.buildKey = nil, ""
+	t.setFault(buildFault, msg)
+	t.buildDiags = diags
+}
+
+// startRequested records that bin (of the content key, prepared before its
+// save or not) is to start as t's next version, and returns that start.
+func (t *target) startRequested(bin, key string, cause Cause, prepared bool) *pending {
+	t.startID++
+	t.starting = true
+	t.stopRetry()
+	return &pending{id: t.startID, bin: bin, key: key, cause: cause, prepared: prepared}
+}
+
+// startFailed records that the start in flight failed with reason.
+func (t *target) startFailed(reason string) {
+	t.starting = false
+	t.setFault(startFault, reason)
+}
+
+// promote makes v the serving version and returns the one it replaces
+// (nil if none). It reports whether the diagnostics changed.
+func (t *target) promote(v *version) (old *version, diagsChanged bool) {
+	old, t.cur = t.cur, v
+	v.ready = true
+	t.generation++
+	t.starting = false
+	t.clearFault()
+	t.changeAt = time.Time{}
+	diagsChanged = t.runDiags != nil
+	t.runDiags = nil
+	return old, diagsChanged
+}
+
+// crashed records that the serving version exited on its own with reason.
+func (t *target) crashed(reason string) {
+	t.cur = nil
+	t.setFault(crashFault, reason)
+}
+
+// retiring marks v as being stopped on purpose; false if it already was.
+func (t *target) retiring(v *version) bool {
+	if v.retiring {
+		return false
+	}
+	v.retiring = true
+	if t.cur == v {
+		t.cur = nil
+	}
+	return true
+}
+
+// forget drops v from t's live versions.
+func (t *target) forget(v *version) {
+	t.versions = slices.DeleteFunc(t.versions, func(w *version) bool { return w == v })
+}
+
+// halt ends everything in flight for t, build, start and crash restart,
+// and returns the versions still alive, for the caller to retire.
+func (t *target) halt() []*version {
+	t.startID++
+	t.starting = false
+	t.abandonBuild()
+	t.awaiting = ""
+	if t.speculation != nil {
+		t.speculation.cancel()
+		t.speculation = nil
+	}
+	t.stopRetry()
+	t.cur = nil
+	return slices.Clone(t.versions)
+}
+
+// vanished records that t's main package is gone, for reason, once halt
+// has ended what was in flight. It reports whether the diagnostics changed:
+// a gone package has none.
+func (t *target) vanished(reason string) bool {
+	t.gone = reason
+	t.clearFault()
+	changed := t.buildDiags != nil || t.runDiags != nil
+	t.buildDiags, t.runDiags = nil, nil
+	return changed
+}
+
+// returned records that the main package of t is back, as at.
+func (t *target) returned(at analysis.Target) {
+	t.pkg, t.gone, t.mainFile = at, "", mainFile(at.Dir)
+}
+
+// stopRetry cancels a pending crash restart.
+func (t *target) stopRetry() {
+	if t.retryTimer != nil {
+		t.retryTimer.Stop()
+		t.retryTimer = nil
+	}
 }
 
 // version is one started process of a target.

@@ -73,7 +73,7 @@ func (s *Session) reconcile() {
 			s.emit(Event{Kind: KindTargetAdded, Target: at.Name, Reason: "a new main package", URL: t.url})
 			s.startBuild(t, CauseFileChange, "first build of a new target")
 		case t.gone != "":
-			t.pkg, t.gone, t.mainFile = at, "", mainFile(at.Dir)
+			t.returned(at)
 			s.emit(Event{Kind: KindTargetAdded, Target: at.Name, Reason: "its main package is back", URL: t.url})
 			s.startBuild(t, CauseFileChange, "its main package is back")
 		default:
@@ -116,10 +116,7 @@ func (s *Session) vanish(t *target, reason string) {
 	if t.router != nil {
 		t.router.Fail(reason + ": nothing serves here until it comes back")
 	}
-	t.gone = reason
-	t.clearFault()
-	if t.buildDiags != nil || t.runDiags != nil {
-		t.buildDiags, t.runDiags = nil, nil
+	if t.vanished(reason) {
 		s.diagDirty = true
 	}
 	s.emit(Event{Kind: KindTargetRemoved, Target: t.pkg.Name, Reason: reason})

@@ -24,13 +24,7 @@ func (s *Session) startVersion(t *target, bin string, cause Cause) {
 // startVersionKey is startVersion for a binary whose content key is known;
 // prepared tells that it was built before the save it answers.
 func (s *Session) startVersionKey(t *target, bin, key string, cause Cause, prepared bool) {
-	t.startID++
-	t.starting = true
-	if t.retryTimer != nil {
-		t.retryTimer.Stop()
-		t.retryTimer = nil
-	}
-	next := &pending{id: t.startID, bin: bin, key: key, cause: cause, prepared: prepared}
+	next := t.startRequested(bin, key, cause, prepared)
 	if t.router == nil && t.sock == nil && t.cur != nil {
 		old := t.cur
 		s.retireThen(t, old, next)
@@ -66,8 +60,7 @@ func (s *Session) launch(t *target, next *pending) {
 		p, err := s.deps.runner.FreePort()
 		if err != nil {
 			s.emit(Event{Kind: KindError, Target: t.pkg.Name, Message: err.Error()})
-			t.starting = false
-			t.setFault(startFault, err.Error())
+			t.startFailed(err.Error())
 			return
 		}
 		at.port, at.addr = p, net.JoinHostPort("127.0.0.1", p)
@@ -118,7 +111,7 @@ func (s *Session) onReadied(m readied) {
 	case v.id != t.startID:
 		s.retire(t, v) // a newer start superseded this one
 	default:
-		s.promote(t, v)
+		s.switchTo(t, v)
 	}
 }
 
@@ -137,8 +130,7 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 		return
 	}
 	reason := err.Error()
-	t.starting = false
-	t.setFault(startFault, reason)
+	t.startFailed(reason)
 	ev := Event{Kind: KindCrash, Target: t.pkg.Name, Reason: reason, Output: strings.Join(tail, "\n"), Serving: t.cur != nil, Generation: t.generation,
 		Diagnostics: s.startDiagnostics(t, tail, err)}
 	if ev.Diagnostics != nil {
@@ -228,24 +220,16 @@ func containsPort(ports []int, port string) bool {
 	return false
 }
 
-// promote makes v the serving version of t and retires the old one.
-func (s *Session) promote(t *target, v *version) {
+// switchTo makes the ready version v serve t: the proxy sends new
+// requests to it, and the old version drains and retires.
+func (s *Session) switchTo(t *target, v *version) {
 	changeAt := v.changeAt
 	if changeAt.IsZero() {
 		changeAt = v.start
 	}
-	old := t.cur
-	t.cur = v
-	v.ready = true
+	old, diagsChanged := t.promote(v)
+	s.diagDirty = s.diagDirty || diagsChanged
 	s.replaceLastGood(t, v.bin)
-	t.generation++
-	t.starting = false
-	t.clearFault()
-	t.changeAt = time.Time{}
-	if t.runDiags != nil {
-		t.runDiags = nil
-		s.diagDirty = true
-	}
 	if t.router != nil {
 		b := t.router.Switch(net.JoinHostPort("127.0.0.1", v.port))
 		if old != nil {
@@ -311,12 +295,8 @@ func (s *Session) retire(t *target, v *version) {
 // retireThen retires v and, once it is gone and the address it held is
 // free, launches next (no-proxy mode).
 func (s *Session) retireThen(t *target, v *version, next *pending) {
-	if v.retiring {
+	if !t.retiring(v) {
 		return
-	}
-	v.retiring = true
-	if t.cur == v {
-		t.cur = nil
 	}
 	wait := ""
 	if next != nil {
@@ -340,7 +320,7 @@ func (s *Session) retireThen(t *target, v *version, next *pending) {
 
 func (s *Session) onStopped(m versionStopped) {
 	t, v := m.t, m.v
-	s.forget(t, v)
+	t.forget(v)
 	s.emit(Event{Kind: KindStop, Target: t.pkg.Name, PID: v.p.AppPID(), MS: m.ms})
 	if e := v.announce; e != nil {
 		e.MS = time.Since(v.announceFrom).Milliseconds()
@@ -351,15 +331,6 @@ func (s *Session) onStopped(m versionStopped) {
 	}
 }
 
-// forget drops v from t's live versions.
-func (s *Session) forget(t *target, v *version) {
-	for i, w := range t.versions {
-		if w == v {
-			t.versions = append(t.versions[:i], t.versions[i+1:]...)
-			return
-		}
-	}
-}
 
 // onExited handles the exit of a version's process. Only the exit of the
 // serving version is a crash: a starting one is reported by its readiness
@@ -369,16 +340,15 @@ func (s *Session) onExited(m versionExited) {
 	if v.retiring || !v.ready {
 		return
 	}
-	s.forget(t, v)
+	t.forget(v)
 	if v != t.cur {
 		return
 	}
-	t.cur = nil
 	reason := "the app exited"
 	if err := v.p.ExitErr(); err != nil {
 		reason += ": " + err.Error()
 	}
-	t.setFault(crashFault, reason)
+	t.crashed(reason)
 	tail := strings.Join(v.p.Tail(), "\n")
 	s.emit(Event{Kind: KindCrash, Target: t.pkg.Name, PID: v.p.AppPID(), Reason: reason, Output: tail, Generation: t.generation})
 	if t.router != nil {
@@ -407,25 +377,12 @@ func (s *Session) stopTarget(t *target) {
 	t.stopped = true
 }
 
-// stopVersions cancels t's build, start and crash restart, stops its
-// versions, and has the proxy hold requests, saying reason.
+// stopVersions ends everything in flight for t and stops its versions;
+// the proxy holds requests, saying reason.
 func (s *Session) stopVersions(t *target, reason string) {
-	t.startID++
-	t.starting = false
-	s.abandonBuild(t)
-	t.awaiting = ""
-	if t.speculation != nil {
-		t.speculation.cancel()
-		t.speculation = nil
-	}
-	if t.retryTimer != nil {
-		t.retryTimer.Stop()
-		t.retryTimer = nil
-	}
-	for _, v := range t.versions {
+	for _, v := range t.halt() {
 		s.retire(t, v)
 	}
-	t.cur = nil
 	if t.router != nil {
 		t.router.Hold(reason)
 	}
