@@ -240,7 +240,6 @@ func (s *Session) reuse(t *target, bin, key string, cause Cause, built, waited i
 	}
 }
 
-
 // keyOf is the content key of building t with opts from the files on disk,
 // with the buffers of overlay in place of their files.
 func (s *Session) keyOf(t *target, opts build.Options, overlay map[string][]byte) string {

@@ -331,7 +331,6 @@ func (s *Session) onStopped(m versionStopped) {
 	}
 }
 
-
 // onExited handles the exit of a version's process. Only the exit of the
 // serving version is a crash: a starting one is reported by its readiness
 // wait, and a retiring one by its stop.
