@@ -15,11 +15,10 @@ import (
 // `dlv exec --headless`, its address in the ready event and the status, and
 // a version halted in the debugger kept until its client lets it go.
 //
-// The hooks elsewhere: Run calls initDebug; buildOptions goes through
-// debugBuild; do asks binFits before it restarts the last good binary;
-// launch asks launchDebug; started gets the readiness context from
-// readyContext; drain waits untilFree; handle dispatches the messages
-// below; publishStatus calls debugStatus.
+// It attaches to the path of a save at three named points: the build
+// options (debugBuild, from buildOptions), the start of a version
+// (launchDebug, from launch; readyContext bounds its readiness) and the
+// drain of an old one (untilFree).
 
 // debugPoll is how often the session asks Delve whether a version is
 // halted: an old version a client holds, a new one waiting for a client.

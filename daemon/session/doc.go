@@ -5,53 +5,84 @@
 //
 // # One loop, typed messages
 //
-// Data flows one way: watch batches → analysis.Classify → build → run/proxy →
-// Notifier. One goroutine, the loop in [Session.Run], reads and writes all
-// state. Work that blocks runs on helper goroutines that get immutable values
-// and report back with a typed message (target.go): built, readied, exited,
-// drained, stopped, retry, loaded, generated (generate.go: the generator
-// steps and .env files), launched and debugWaiting (debug.go: debug mode,
-// each version under Delve). Exported methods ask the loop over a
-// channel, so they are safe for concurrent use. One lock guards the
-// notifier, which app output readers call too; another serialises the
-// generate steps that builds run first, on their helper goroutines.
+// Data flows one way: changes → decisions → builds → versions → Notifier.
+// One goroutine, the loop in [Session.Run], reads and writes all state.
+// Work that blocks runs on helper goroutines that get immutable values and
+// report back with a typed message: built, readied, versionExited, drained,
+// versionStopped, retryDue, graphLoaded (target.go); specBuilt and
+// typingPaused (speculate.go); generated (generate.go); launched and
+// debugWaiting (debug.go). Exported methods ask the loop over a channel,
+// so they are safe for concurrent use. One lock guards the notifier, which
+// app output readers call too; another serialises the generate steps that
+// builds run first, on their helper goroutines.
 //
 // The leaves are behind small interfaces (seams.go: [Graph], [Watcher],
-// [Builder], [Runner], [Router]); [New] plugs in the real ones, and the
-// package's tests run the state machine on fakes in a testing/synctest
-// bubble.
+// [Builder], [Runner], [Router], [Store], [StepRunner]); [New] plugs in the
+// real ones, and the package's tests run the state machine on fakes in a
+// testing/synctest bubble.
 //
-// # One save, message by message
+// # One save, top to bottom
 //
-//	watch.Batch ─► onBatch: Classify ─► startBuild (cancel older build, buildID++)
-//	built ─► onBuilt: stale id? drop · failed? keep serving, diagnostics
-//	       ─► startVersion (startID++) ─► launch: run.Start, spawn Ready + exit watch
-//	readied ─► onReadied: superseded? retire · failed? startFailed · else promote
-//	promote: proxy Switch ─► ready event ─► drain old
-//	drained ─► retire old ─► stopped ─► stop event
+// A save reads in two files, in order. save.go:
+//
+//	take       every change enters here (watcher batch, editor save): one hash per file,
+//	           paths already acted on dropped, generator steps run (generateFor)
+//	decide     the graph's decision per target, by import path: rebuild, restart or nothing
+//	rebuild    the binary store first (a binary of this content serves at once),
+//	           a speculative build of this content (wait for it), else startBuild
+//	onBuilt    stale id? dropped · failed? diagnostics, what serves keeps serving ·
+//	           ok? the binary is stored and started
+//
+// version.go:
+//
+//	startVersion  blue/green: the old version serves on (no-proxy: it retires first)
+//	launch        run.Start with PORT, the exit watched, readiness awaited
+//	onReadied     superseded? retired · failed? startFailed, backoff · else switchTo
+//	switchTo      the proxy switches, ready is emitted, the old version drains
+//	retire        the old version stops: versionStopped
+//
+// Three things attach at named points of that path. Speculation (speculate.go)
+// builds the editor's unsaved buffers when typing pauses, into the store
+// that rebuild looks in. Generator steps (generate.go) run from take, and
+// before a build (runPre/afterPre). Debug mode (debug.go) changes the build
+// options (debugBuild) and how a version starts (launchDebug) and drains
+// (untilFree).
+//
+// # Targets come and go
+//
+// Targets are known by import path for the whole session (targets.go).
+// After every graph load, a main the target rules select that the session
+// lacks becomes a target, on the next free port (target_added, first
+// build); a target whose main is gone stops — its build is cancelled, its
+// versions drain and stop, the proxy answers why (target_removed) — and it
+// starts again on its old address when it comes back. A configured target
+// that is missing is an error event, once.
 //
 // # Target states
 //
-// A target's state is what the user sees (ginhot/status); its versions are
-// the processes behind it.
+// A target's state is what the user sees (ginhot/status). It is derived in
+// one function, target.state, from the target's facts; the transitions
+// that change those facts are methods of the target (target.go). Its
+// versions are the processes behind it. TestStateTable drives every row.
 //
-//	from        on                              to
-//	idle        session starts                  building
-//	any         a change needs a build          building (an older build is cancelled)
-//	building    build failed                    failed (the serving version keeps serving)
-//	building    go missing, cannot build        failed (an error event says why)
-//	building    build ok                        starting (stopped if the user stopped it)
-//	starting    new version ready               running (old version drains, then stops)
-//	starting    new version exits / never       failed if an old version serves; else
-//	            listens / wrong port            crashed, retried with backoff
-//	running     serving version exits           crashed, restarted from the last good
-//	                                            binary after 200ms, 400ms … 10s; the
-//	                                            backoff resets after 10s of healthy run
-//	running     a template or env file changed starting (same binary, no build)
-//	any         a generate step fails           unchanged (the serving version serves;
-//	                                            generate_fail has the diagnostics)
-//	any         stop command                    stopped (build cancelled, versions stopped)
-//	stopped     start command                   starting, or building with no binary yet
+//	from        on                                to
+//	idle        the session starts                building
+//	running     a change needs a build            building
+//	building    build ok                          starting
+//	building    build failed                      failed
+//	building    go missing                        failed
+//	building    a generate step before it fails   failed
+//	building    the user stops the target         stopped
+//	starting    the new version is ready          running
+//	starting    the new version exits or never    failed if an old version serves, else
+//	            listens                           crashed, retried with backoff
+//	running     the serving version exits         crashed, restarted from the last good binary
+//	crashed     the backoff runs out              starting
+//	running     a template or env file changes    starting
+//	running     the user stops the target         stopped
+//	stopped     the user starts the target        starting
+//	running     its main package is gone          stopped
+//	stopped     its main package is back          building
 //
 // A version goes starting → ready → (draining) → retiring → gone; a starting
 // version that a newer start superseded is retired without being switched to.

@@ -37,18 +37,6 @@ import (
 // modification time falls inside the step's own run were written by it and
 // do not run it again either.
 
-// StepRunner runs one generator step ([build.RunStep]).
-type StepRunner interface {
-	Run(ctx context.Context, opts build.StepOptions) (build.StepResult, error)
-}
-
-// realSteps runs steps as processes.
-type realSteps struct{}
-
-func (realSteps) Run(ctx context.Context, opts build.StepOptions) (build.StepResult, error) {
-	return build.RunStep(ctx, opts)
-}
-
 // step is one generator step and its run-time state, owned by the loop.
 type step struct {
 	name    string // the command line, for messages

@@ -49,6 +49,25 @@ type Builder interface {
 	Build(ctx context.Context, opts build.Options, target string) (build.Result, error)
 }
 
+// Store keeps built binaries by content key ([build.Store]).
+type Store interface {
+	Get(key string) (string, bool)
+	Put(key, binary string) (string, error)
+	Keep(paths ...string)
+}
+
+// StepRunner runs one generator step ([build.RunStep]).
+type StepRunner interface {
+	Run(ctx context.Context, opts build.StepOptions) (build.StepResult, error)
+}
+
+// realSteps runs steps as processes.
+type realSteps struct{}
+
+func (realSteps) Run(ctx context.Context, opts build.StepOptions) (build.StepResult, error) {
+	return build.RunStep(ctx, opts)
+}
+
 // Process is one started version of an app ([run.Process]).
 type Process interface {
 	// AppPID is the app's own pid: the process's, or under Delve Delve's

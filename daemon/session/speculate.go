@@ -26,13 +26,6 @@ import (
 // prepared binary starts at once. A speculative build never starts the
 // app, never publishes diagnostics and never shows as a failure.
 
-// Store keeps built binaries by content key ([build.Store]).
-type Store interface {
-	Get(key string) (string, bool)
-	Put(key, binary string) (string, error)
-	Keep(paths ...string)
-}
-
 // edit is a buffer reported by Edited: its content, or nil once it no
 // longer differs from the file on disk.
 type edit struct {
