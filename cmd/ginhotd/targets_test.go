@@ -79,6 +79,16 @@ func TestSecondMainComesAndGoes(t *testing.T) {
 		return false
 	})
 	t.Logf("status after the delete: %+v", st.Status.Targets)
+	start := time.Now()
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(added.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), "./admin was deleted or renamed") || time.Since(start) > 2*time.Second {
+		t.Fatalf("GET %s after the delete: %d in %s: %s; want a 502 at once that says why", added.URL, resp.StatusCode, time.Since(start), body)
+	}
 
 	time.Sleep(300 * time.Millisecond)
 	close(stop)

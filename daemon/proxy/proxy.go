@@ -62,6 +62,7 @@ type Proxy struct {
 	held       bool     // no version is ready: requests wait
 	holdReason string
 	failReason string        // last failed build, shown in the overlay; "" when none
+	goneReason string        // why nothing will serve until the next Switch (Gone); "" when something may
 	changed    chan struct{} // closed (and replaced) on Switch and Close
 	subs       map[chan event]struct{}
 	closed     bool
@@ -118,7 +119,7 @@ func (p *Proxy) Switch(addr string) *Backend {
 	prev := p.cur
 	p.cur = b
 	p.held = false
-	p.holdReason = ""
+	p.holdReason, p.goneReason = "", ""
 	p.wakeLocked()
 	p.broadcastLocked(event{name: "reload", data: b.token})
 	p.mu.Unlock()
@@ -152,6 +153,18 @@ func (p *Proxy) Fail(reason string) {
 		p.wakeLocked() // nothing will come soon
 	}
 	p.mu.Unlock()
+}
+
+// Gone says that nothing will serve behind the proxy until the next
+// [Proxy.Switch] (the app's main package was deleted): requests get the
+// 502 page at once, showing reason, instead of waiting. Requests in
+// flight finish.
+func (p *Proxy) Gone(reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cur, p.held, p.holdReason, p.goneReason = nil, false, "", reason
+	p.broadcastLocked(event{name: "error", data: reason})
+	p.wakeLocked()
 }
 
 // ClearFail forgets the failure recorded by [Proxy.Fail] and removes the
@@ -264,6 +277,10 @@ func (p *Proxy) acquire(ctx context.Context, deadline time.Time, failed *Backend
 		if p.closed {
 			p.mu.Unlock()
 			return nil, "ginhotd is shutting down."
+		}
+		if b == nil && p.goneReason != "" {
+			p.mu.Unlock()
+			return nil, p.goneReason
 		}
 		if b == nil && p.failReason != "" {
 			// Nothing has run and the last attempt failed: waiting would

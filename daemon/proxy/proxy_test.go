@@ -205,6 +205,30 @@ func TestFirstBuildFails(t *testing.T) {
 	}
 }
 
+// After Gone (the app's main package was deleted), a request, held or new,
+// gets at once a 502 with the reason; the next Switch serves again.
+func TestGoneAnswersAtOnce(t *testing.T) {
+	p := New(Options{HoldTimeout: time.Hour})
+	url := front(t, p)
+	c := client(t)
+	p.Switch(addr(backend(t, "v1")))
+	p.Hold("restarting")
+	req, _ := http.NewRequest(http.MethodGet, url+"/", nil)
+	held := goDo(c, req)
+	testkit.Eventually(t, waitTimeout, "the request to be held", func() bool { return p.waiting.Load() == 1 })
+	p.Gone("./cmd/admin was deleted or renamed")
+	if r := await(t, held); r.status != http.StatusBadGateway || !strings.Contains(r.body, "./cmd/admin was deleted or renamed") {
+		t.Fatalf("held request: %d %q, want a 502 with the reason", r.status, r.body)
+	}
+	if resp, body := get(t, c, url+"/", ""); resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "deleted or renamed") {
+		t.Fatalf("new request: %d %q, want a 502 with the reason", resp.StatusCode, body)
+	}
+	p.Switch(addr(backend(t, "back")))
+	if resp, body := get(t, c, url+"/", ""); resp.StatusCode != http.StatusOK || body != "back /" {
+		t.Fatalf("after it came back: %d %q", resp.StatusCode, body)
+	}
+}
+
 // Drain waits for a request that started before the switch, and gives up when
 // its context is done.
 func TestDrainWaitsForInFlight(t *testing.T) {

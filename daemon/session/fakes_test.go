@@ -362,6 +362,7 @@ type fakeRouter struct {
 	switches []string // backend addresses, in order
 	holds    []string
 	fails    []string
+	gone     []string
 	drain    time.Duration
 }
 
@@ -385,6 +386,12 @@ func (r *fakeRouter) Fail(reason string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.fails = append(r.fails, reason)
+}
+
+func (r *fakeRouter) Gone(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gone = append(r.gone, reason)
 }
 
 func (r *fakeRouter) ClearFail()   {}

@@ -115,6 +115,9 @@ type Router interface {
 	// (nil if none) for draining.
 	Switch(addr string) Drainer
 	Hold(reason string)
+	// Gone answers every request at once with reason until the next
+	// Switch: nothing will serve (the target's main package is gone).
+	Gone(reason string)
 	Fail(reason string)
 	ClearFail()
 	Close() error
@@ -273,6 +276,7 @@ func (r proxyRouter) Switch(addr string) Drainer {
 
 func (r proxyRouter) Hold(reason string) { r.p.Hold(reason) }
 func (r proxyRouter) Fail(reason string) { r.p.Fail(reason) }
+func (r proxyRouter) Gone(reason string) { r.p.Gone(reason) }
 func (r proxyRouter) ClearFail()         { r.p.ClearFail() }
 
 func (r proxyRouter) Close() error {

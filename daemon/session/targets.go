@@ -114,7 +114,7 @@ func (s *Session) addTarget(at analysis.Target) (*target, error) {
 func (s *Session) vanish(t *target, reason string) {
 	s.stopVersions(t, reason)
 	if t.router != nil {
-		t.router.Fail(reason + ": nothing serves here until it comes back")
+		t.router.Gone(reason + ": nothing serves here until it comes back.")
 	}
 	if t.vanished(reason) {
 		s.diagDirty = true
