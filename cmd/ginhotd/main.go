@@ -156,7 +156,10 @@ func realMain(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP is the terminal going away (its window closed): stop as for
+	// Ctrl-C, so that the app shuts down gracefully and the run directory
+	// is removed, instead of dying by the signal.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	switch {
 	case f.stdio || f.listen != "":

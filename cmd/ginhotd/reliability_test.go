@@ -1,0 +1,72 @@
+//go:build unix
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cacheHome returns the XDG_CACHE_HOME the daemon under test runs with.
+func (d *daemon) cacheHome() string {
+	for _, kv := range d.cmd.Env {
+		if v, ok := strings.CutPrefix(kv, "XDG_CACHE_HOME="); ok {
+			return v
+		}
+	}
+	d.t.Fatal("the daemon runs without XDG_CACHE_HOME")
+	return ""
+}
+
+// exit waits for the daemon to end and returns how it ended.
+func (d *daemon) exit(timeout time.Duration) *os.ProcessState {
+	d.t.Helper()
+	done := make(chan struct{})
+	go func() { _ = d.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		d.t.Fatalf("the daemon did not exit within %s", timeout)
+	}
+	return d.cmd.ProcessState
+}
+
+// TestRunSIGHUPStopsLikeSIGTERM closes the "terminal": SIGHUP must stop the
+// app gracefully and remove the run directory, and the daemon must exit 0
+// rather than die by the signal.
+func TestRunSIGHUPStopsLikeSIGTERM(t *testing.T) {
+	d := startDaemon(t)
+	var pid int
+	fmt.Sscan(d.get("/pid"), &pid)
+	runDirs := filepath.Join(d.cacheHome(), "ginhotd", "*", "run-*")
+	if m, _ := filepath.Glob(runDirs); len(m) != 1 {
+		t.Fatalf("run dirs before SIGHUP: %v, want one", m)
+	}
+	m := d.mark()
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	st := d.exit(15 * time.Second)
+	if ws := st.Sys().(syscall.WaitStatus); ws.Signaled() || st.ExitCode() != 0 {
+		t.Fatalf("after SIGHUP the daemon ended with %v, want exit 0", st)
+	}
+	stopped := false
+	for _, e := range d.since(m) {
+		stopped = stopped || e.Event == "stop" && e.PID == pid
+	}
+	if !stopped {
+		t.Fatalf("no stop event for app pid %d after SIGHUP; events: %+v", pid, d.since(m))
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Fatalf("app pid %d still there after the daemon exited (kill 0: %v)", pid, err)
+	}
+	if left, _ := filepath.Glob(runDirs); len(left) != 0 {
+		t.Fatalf("run dirs left after SIGHUP: %v", left)
+	}
+}
