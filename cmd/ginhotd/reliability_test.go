@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,5 +69,35 @@ func TestRunSIGHUPStopsLikeSIGTERM(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(runDirs); len(left) != 0 {
 		t.Fatalf("run dirs left after SIGHUP: %v", left)
+	}
+}
+
+// TestRunEventsRefuseRebinding: through the real daemon, the events stream
+// answers a loopback Host and refuses a rebound name, whose app routes
+// still reach the app.
+func TestRunEventsRefuseRebinding(t *testing.T) {
+	d := startDaemon(t)
+	c := http.Client{Timeout: 10 * time.Second}
+	for _, tc := range []struct {
+		host, path string
+		want       int
+	}{
+		{"evil.example", "/__ginhot/events", http.StatusForbidden},
+		{"localhost", "/__ginhot/events", http.StatusOK},
+		{"evil.example", "/", http.StatusOK},
+	} {
+		req, err := http.NewRequest(http.MethodGet, d.url+tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = tc.host
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s (Host %s): %v", tc.path, tc.host, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET %s with Host %s: %s, want %d", tc.path, tc.host, resp.Status, tc.want)
+		}
 	}
 }

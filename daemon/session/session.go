@@ -600,6 +600,7 @@ func (s *Session) listen(t *target, addr string) error {
 		r, bound, err := s.deps.listen(addr, proxy.Options{
 			HoldTimeout: s.cfg.HoldTimeout.D(),
 			LiveReload:  s.cfg.LiveReload,
+			PublicAddr:  addr,
 		})
 		if err != nil {
 			return err
