@@ -203,6 +203,7 @@ func runCmd(ctx context.Context, f *flags, dir string, stdin *os.File, stdout, s
 		JSON:   cfg.LogFormat == "json",
 		Color:  !noColor && isFile && term.IsTerminal(int(out.Fd())),
 		Root:   cfg.Dir,
+		Named:  cfg.Named,
 		Prefix: true,
 	})
 	defer p.Flush()
@@ -248,7 +249,7 @@ func graphCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Write
 		fmt.Fprintln(stderr, "ginhotd:", n)
 	}
 	if f.explain != "" {
-		fmt.Fprintln(stdout, g.Explain(absPath(f.explain)))
+		fmt.Fprintln(stdout, g.Explain(cfg.Real(absPath(f.explain))))
 		return 0
 	}
 	fmt.Fprintln(stdout, "targets:")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -98,6 +99,46 @@ func TestRunEventsRefuseRebinding(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != tc.want {
 			t.Errorf("GET %s with Host %s: %s, want %d", tc.path, tc.host, resp.Status, tc.want)
+		}
+	}
+}
+
+// TestRunSymlinkedRoot runs ginhotd on a symbolic link to the module: edits
+// made through the link and through the real path are both served, a
+// diagnostic names the file through the link the user gave, and graph
+// --explain answers for either path.
+func TestRunSymlinkedRoot(t *testing.T) {
+	real := copyFixture(t, "app")
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemonIn(t, link)
+	for i, dir := range []string{link, real} {
+		text := fmt.Sprintf("v%d", i+2)
+		m := d.mark()
+		if err := os.WriteFile(filepath.Join(dir, "msg", "msg.go"), []byte(msgSource(text)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d.awaitAfter(m, "ready after an edit through "+dir, 60*time.Second, func(e event) bool { return e.Event == "ready" })
+		if got := d.get("/"); got != text {
+			t.Fatalf("after an edit through %s GET / = %q, want %q", dir, got, text)
+		}
+	}
+	m := d.mark()
+	d.write("msg/msg.go", "package msg\n\nconst Text = 1 + \"x\"\n")
+	e := d.awaitAfter(m, "build_fail", 60*time.Second, func(e event) bool { return e.Event == "build_fail" })
+	if len(e.Diagnostics) == 0 || e.Diagnostics[0].File != filepath.Join(link, "msg", "msg.go") {
+		t.Fatalf("build_fail diagnostics %+v, want msg/msg.go under %s", e.Diagnostics, link)
+	}
+	for _, dir := range []string{link, real} {
+		for _, root := range []string{link, real} {
+			cmd := exec.Command(binary, "graph", "--explain", filepath.Join(dir, "msg", "msg.go"), root)
+			cmd.Env = append(os.Environ(), "GOCACHE="+gocache)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.HasPrefix(string(out), "rebuild .: . → ./msg") {
+				t.Errorf("graph --explain %s/msg/msg.go %s: %v %q, want a rebuild", dir, root, err, out)
+			}
 		}
 	}
 }
