@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -140,5 +141,44 @@ func TestRunSymlinkedRoot(t *testing.T) {
 				t.Errorf("graph --explain %s/msg/msg.go %s: %v %q, want a rebuild", dir, root, err, out)
 			}
 		}
+	}
+}
+
+// TestRunDefaultPortTaken: with 127.0.0.1:8080 taken, ginhotd run with the
+// default address serves on the next free port and says so (a warn event,
+// and the status URL); an address the user chose stays strict.
+func TestRunDefaultPortTaken(t *testing.T) {
+	if ln, err := net.Listen("tcp", "127.0.0.1:8080"); err == nil {
+		t.Cleanup(func() { ln.Close() })
+	} else if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatal(err)
+	} // else something else holds it: just as good
+	d := launchAt(t, copyFixture(t, "app"))
+	d.await("first version ready", 120*time.Second, func(e event) bool { return e.Event == "ready" })
+	st := d.await("status with URL", 5*time.Second, func(e event) bool {
+		return e.Status != nil && len(e.Status.Targets) > 0 && e.Status.Targets[0].URL != ""
+	})
+	d.url = st.Status.Targets[0].URL
+	if d.url == "http://127.0.0.1:8080" || !strings.HasPrefix(d.url, "http://127.0.0.1:80") {
+		t.Fatalf("status URL %s, want the next free port above 8080", d.url)
+	}
+	if got := d.get("/"); got != "v1" {
+		t.Fatalf("GET %s/ = %q, want v1", d.url, got)
+	}
+	warn := d.await("warning about the port", time.Second, func(e event) bool { return e.Event == "warn" })
+	if !strings.Contains(warn.Message, "127.0.0.1:8080 is in use") || !strings.Contains(warn.Message, d.url) {
+		t.Errorf("warning %q, want it to name 127.0.0.1:8080 and %s", warn.Message, d.url)
+	}
+
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cmd := exec.Command(binary, "run", "--addr", taken.Addr().String(), copyFixture(t, "app"))
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir(), "GOCACHE="+gocache)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "listen on "+taken.Addr().String()) || !strings.Contains(string(out), "address already in use") {
+		t.Fatalf("--addr %s while taken: %v\n%s\nwant exit 1 naming the address", taken.Addr(), err, out)
 	}
 }

@@ -36,6 +36,12 @@ type Config struct {
 	// File is the config file that was read, if any.
 	File string `toml:"-"`
 
+	// AddrAuto is set when Addr is ginhotd's default, not chosen by the
+	// user in the config file or an override: the session may then serve
+	// on the next free port when the default one is taken. An address the
+	// user chose is used as it is, or not at all.
+	AddrAuto bool `toml:"-"`
+
 	Addr             string   `toml:"addr"`
 	Targets          []string `toml:"targets"`
 	Debounce         Duration `toml:"debounce"`
@@ -120,6 +126,7 @@ type Generate struct {
 func Default() Config {
 	return Config{
 		Addr:         "127.0.0.1:8080",
+		AddrAuto:     true,
 		Debounce:     Duration(watch.DefaultDebounce),
 		Proxy:        true,
 		LiveReload:   true,
@@ -153,6 +160,7 @@ func Load(dir, file string, overrides map[string]any) (Config, error) {
 	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
 		c.Dir, c.Named = real, abs
 	}
+	c.Addr = "" // the default unless the file or an override sets one
 	if err := c.readFile(file); err != nil {
 		return c, err
 	}
@@ -162,6 +170,9 @@ func Load(dir, file string, overrides map[string]any) (Config, error) {
 		if err := d.err(); err != nil {
 			return c, err
 		}
+	}
+	if c.AddrAuto = c.Addr == ""; c.AddrAuto {
+		c.Addr = Default().Addr
 	}
 	for i := range c.Generate {
 		if c.Generate[i].Timeout == 0 {

@@ -202,7 +202,7 @@ func (s *Session) open() error {
 			p += i
 		}
 		s.targets = append(s.targets, t)
-		if err := s.listen(t, net.JoinHostPort(host, fmt.Sprint(p))); err != nil {
+		if err := s.claim(t, host, p); err != nil {
 			return err
 		}
 	}
