@@ -156,7 +156,10 @@ func realMain(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP is the terminal going away (its window closed): stop as for
+	// Ctrl-C, so that the app shuts down gracefully and the run directory
+	// is removed, instead of dying by the signal.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	switch {
 	case f.stdio || f.listen != "":
@@ -200,6 +203,7 @@ func runCmd(ctx context.Context, f *flags, dir string, stdin *os.File, stdout, s
 		JSON:   cfg.LogFormat == "json",
 		Color:  !noColor && isFile && term.IsTerminal(int(out.Fd())),
 		Root:   cfg.Dir,
+		Named:  cfg.Named,
 		Prefix: true,
 	})
 	defer p.Flush()
@@ -245,7 +249,7 @@ func graphCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Write
 		fmt.Fprintln(stderr, "ginhotd:", n)
 	}
 	if f.explain != "" {
-		fmt.Fprintln(stdout, g.Explain(absPath(f.explain)))
+		fmt.Fprintln(stdout, g.Explain(cfg.Real(absPath(f.explain))))
 		return 0
 	}
 	fmt.Fprintln(stdout, "targets:")

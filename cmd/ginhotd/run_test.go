@@ -119,11 +119,17 @@ func startDaemonIn(t *testing.T, dir string, args ...string) *daemon {
 	return d
 }
 
-// launch starts ginhotd on dir and collects its events.
+// launch starts ginhotd on dir, on any free port, and collects its events.
 func launch(t *testing.T, dir string, args ...string) *daemon {
 	t.Helper()
+	return launchAt(t, dir, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+}
+
+// launchAt is launch without an address of its own: args may give one.
+func launchAt(t *testing.T, dir string, args ...string) *daemon {
+	t.Helper()
 	d := &daemon{t: t, dir: dir, more: make(chan struct{}, 1)}
-	args = append([]string{"run", "--log-format", "json", "--addr", "127.0.0.1:0", "--kill-timeout", "2s"}, args...)
+	args = append([]string{"run", "--log-format", "json", "--kill-timeout", "2s"}, args...)
 	d.cmd = exec.Command(binary, append(args, d.dir)...)
 	d.cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir(), "GOCACHE="+gocache)
 	stdout, err := d.cmd.StdoutPipe()

@@ -190,6 +190,7 @@ func Run(ctx context.Context, opts Options, target string) (Result, error) {
 	for _, h := range explainGenerated(res.Diags, dir) {
 		res.Output += "ginhotd: " + h + "\n"
 	}
+	res.Output = dropOwnGoGet(res.Diags, res.Output, dir)
 	if len(res.Diags) == 0 {
 		msg := strings.TrimSpace(res.Output)
 		if msg == "" {
@@ -229,6 +230,7 @@ func runCommand(ctx context.Context, opts Options, target string) (Result, error
 	}
 	res.Output, res.Diags = parse(text, dir)
 	if runErr != nil {
+		res.Output = dropOwnGoGet(res.Diags, res.Output, dir)
 		if len(res.Diags) == 0 {
 			res.Diags = []Diagnostic{{Message: strings.TrimSpace(name + ": " + runErr.Error() + "\n" + res.Output), Kind: KindOther}}
 		}

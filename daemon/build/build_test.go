@@ -338,9 +338,12 @@ func hasDWARF(t *testing.T, bin string) bool {
 	return f.Section(".debug_line") != nil || f.Section(".zdebug_line") != nil
 }
 
-// write creates dir/name with content.
+// write creates dir/name with content, and the directories it needs.
 func write(t *testing.T, dir, name, content string) {
 	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -355,5 +358,44 @@ func poll(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 			t.Fatalf("timed out after %v waiting for %s", timeout, what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A package of the workspace's own modules that has no Go files (a main
+// package deleted, an imported package moved) gets no "go get" advice: go
+// get cannot add it. A package of another module keeps it (TestRunFailures).
+func TestOwnPackageHasNoGoGetAdvice(t *testing.T) {
+	ws := t.TempDir()
+	write(t, ws, "go.work", "go 1.24\n\nuse (\n\t./shop\n\t./lib\n)\n")
+	write(t, ws, "shop/go.mod", "module example.com/shop\n\ngo 1.24\n")
+	write(t, ws, "shop/cmd/web/main.go", "package main\n\nimport _ \"example.com/lib/gone\"\n\nfunc main() {}\n")
+	write(t, ws, "lib/go.mod", "module example.com/lib\n\ngo 1.24\n")
+	write(t, ws, "lib/lib.go", "package lib\n")
+	shop := filepath.Join(ws, "shop")
+	tests := []struct {
+		name, target, file, want string
+	}{
+		{"deleted main", "example.com/shop/cmd/api", "",
+			"no required module provides package example.com/shop/cmd/api: it is in your module example.com/shop, but cmd/api/ holds no Go files (deleted, moved or not written yet)"},
+		{"package of another workspace module", "./cmd/web", filepath.Join(shop, "cmd", "web", "main.go"),
+			"no required module provides package example.com/lib/gone: it is in your module example.com/lib, but gone/ holds no Go files (deleted, moved or not written yet)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := []string{"GOWORK=" + filepath.Join(ws, "go.work"), "GOPROXY=off", "GOTOOLCHAIN=local"}
+			res, err := Run(t.Context(), Options{Dir: shop, OutDir: t.TempDir(), Env: env}, tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.OK || len(res.Diags) != 1 {
+				t.Fatalf("OK=%v, diagnostics %v; want one failure\n%s", res.OK, res.Diags, res.Output)
+			}
+			if d := res.Diags[0]; d.Message != tt.want || d.File != tt.file {
+				t.Errorf("diagnostic %s: %q\nwant %s: %q", d.File, d.Message, tt.file, tt.want)
+			}
+			if strings.Contains(res.Output, "go get") {
+				t.Errorf("output still has go get advice:\n%s", res.Output)
+			}
+		})
 	}
 }

@@ -14,7 +14,10 @@
 // not run (its directory holds *.templ files, a sqlc configuration names it,
 // *.proto files, swag annotations, a //go:generate line), the diagnostic says
 // which generator to run instead of go's "go get" advice, and the hint is
-// appended to the output as a "ginhotd: ..." line.
+// appended to the output as a "ginhotd: ..." line. Any other missing
+// package of the workspace's own modules (a main package deleted, say) loses
+// the "go get" advice too: go get cannot add it, and the message says which
+// directory of the user's module holds no Go files.
 //
 // For speculative builds from an editor's unsaved buffers, [Options.Overlay]
 // builds with `go build -overlay` and [Options.Nice] runs the build at the

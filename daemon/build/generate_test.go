@@ -41,7 +41,7 @@ func TestMissingGeneratedCode(t *testing.T) {
 			"\n(go build: no required module provides package example.com/swagapp/docs)"},
 		{"gen-gogenerate", "main.go", 5, "assets/ holds no generated Go, and main.go:3 has //go:generate go run ./tools/mkassets -out assets: run `go generate ./...`, " + step +
 			"\n(go build: no required module provides package example.com/genapp/assets)"},
-		{"gen-none", "main.go", 3, "no required module provides package example.com/noneapp/helpers; to add it:\ngo get example.com/noneapp/helpers"},
+		{"gen-none", "main.go", 3, "no required module provides package example.com/noneapp/helpers: it is in your module example.com/noneapp, but helpers/ holds no Go files (deleted, moved or not written yet)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {

@@ -25,10 +25,22 @@ const FileName = "ginhot.toml"
 // Config holds every setting of one session. The zero value is not useful:
 // start from [Default].
 type Config struct {
-	// Dir is the workspace root (the directory holding go.mod or go.work).
+	// Dir is the workspace root (the directory holding go.mod or go.work),
+	// absolute and with symbolic links resolved: the go command, the file
+	// watcher and the build all see the real path.
 	Dir string `toml:"-"`
+	// Named is the workspace root as the user named it, when that differs
+	// from Dir by symbolic links (`ginhotd run link` with link → real);
+	// "" otherwise. See [Config.Real].
+	Named string `toml:"-"`
 	// File is the config file that was read, if any.
 	File string `toml:"-"`
+
+	// AddrAuto is set when Addr is ginhotd's default, not chosen by the
+	// user in the config file or an override: the session may then serve
+	// on the next free port when the default one is taken. An address the
+	// user chose is used as it is, or not at all.
+	AddrAuto bool `toml:"-"`
 
 	Addr             string   `toml:"addr"`
 	Targets          []string `toml:"targets"`
@@ -114,6 +126,7 @@ type Generate struct {
 func Default() Config {
 	return Config{
 		Addr:         "127.0.0.1:8080",
+		AddrAuto:     true,
 		Debounce:     Duration(watch.DefaultDebounce),
 		Proxy:        true,
 		LiveReload:   true,
@@ -141,6 +154,13 @@ func Load(dir, file string, overrides map[string]any) (Config, error) {
 		return c, fmt.Errorf("config: %w", err)
 	}
 	c.Dir = abs
+	// The root is resolved once, here, where the workspace is opened: a
+	// walk does not descend into a symbolic link, and the go command
+	// reports real paths.
+	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+		c.Dir, c.Named = real, abs
+	}
+	c.Addr = "" // the default unless the file or an override sets one
 	if err := c.readFile(file); err != nil {
 		return c, err
 	}
@@ -150,6 +170,9 @@ func Load(dir, file string, overrides map[string]any) (Config, error) {
 		if err := d.err(); err != nil {
 			return c, err
 		}
+	}
+	if c.AddrAuto = c.Addr == ""; c.AddrAuto {
+		c.Addr = Default().Addr
 	}
 	for i := range c.Generate {
 		if c.Generate[i].Timeout == 0 {
@@ -181,6 +204,50 @@ func (c *Config) readFile(file string) error {
 	}
 	c.File = air
 	return c.applyAir(b, air)
+}
+
+// Real returns the absolute path in terms of Dir: a path under Named is
+// moved under Dir, and a path that reaches Dir through another symbolic
+// link is resolved (its directory, when the file itself is gone). Other
+// paths are returned unchanged.
+func (c Config) Real(path string) string {
+	if p := movePath(path, c.Named, c.Dir); p != path {
+		return p
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		dir, derr := filepath.EvalSymlinks(filepath.Dir(path))
+		if derr != nil {
+			return path
+		}
+		real = filepath.Join(dir, filepath.Base(path))
+	}
+	if _, ok := relUnder(c.Dir, real); ok {
+		return real
+	}
+	return path
+}
+
+// movePath moves path from under dir to under to; it returns path when
+// either is empty or path is not under dir.
+func movePath(path, dir, to string) string {
+	if dir == "" || to == "" {
+		return path
+	}
+	rel, ok := relUnder(dir, path)
+	if !ok {
+		return path
+	}
+	return filepath.Join(to, rel)
+}
+
+// relUnder returns path relative to dir when path is dir or lies below it.
+func relUnder(dir, path string) (string, bool) {
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return "", false
+	}
+	return rel, true
 }
 
 // FindAirFile returns the path of the first of [AirFiles] in dir, or "" when

@@ -33,6 +33,36 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	}
 }
 
+// Only the default address may move to the next free port: an address
+// the user wrote, even the default one, is strict.
+func TestAddrAuto(t *testing.T) {
+	tests := []struct {
+		name, file string
+		overrides  map[string]any
+		want       bool
+	}{
+		{"default", "", nil, true},
+		{"in the file", `addr = "127.0.0.1:8080"` + "\n", nil, false},
+		{"a flag", "", map[string]any{"addr": "127.0.0.1:8080"}, false},
+		{"another setting", "debounce = \"20ms\"\n", map[string]any{"live_reload": false}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tt.file != "" {
+				write(t, dir, FileName, tt.file)
+			}
+			c, err := Load(dir, "", tt.overrides)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.AddrAuto != tt.want || c.Addr != "127.0.0.1:8080" {
+				t.Errorf("Addr %q AddrAuto %v, want 127.0.0.1:8080 and %v", c.Addr, c.AddrAuto, tt.want)
+			}
+		})
+	}
+}
+
 func TestFileThenOverrides(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, FileName, `addr = "127.0.0.1:9000"

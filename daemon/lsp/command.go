@@ -204,12 +204,9 @@ func (s *server) status(u string) (session.Status, error) {
 	default:
 		return session.Status{State: session.StateStopped, Targets: []session.TargetStatus{}}, nil
 	}
-	st := f.sess.Status()
+	st := f.pres.clientStatus(f.sess.Status())
 	if st.State == "" {
 		st.State = session.StateStopped
-	}
-	if st.Root == "" {
-		st.Root = f.root.path
 	}
 	if st.Targets == nil {
 		st.Targets = []session.TargetStatus{}
@@ -227,8 +224,7 @@ func (s *server) explain(u string) (session.Explanation, error) {
 	if f == nil {
 		return session.Explanation{}, invalidParams("%s: %s is outside every workspace folder", cmdExplain, u)
 	}
-	p, _ := f.root.contains(path)
-	x, err := f.sess.Explain(p)
+	x, err := f.sess.Explain(f.root.inSession(path))
 	if err != nil {
 		return session.Explanation{}, jsonrpc2.NewError(codeRequestFailed, err.Error())
 	}

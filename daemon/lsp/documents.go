@@ -88,8 +88,7 @@ func (s *server) docPath(u string) (*session.Session, string) {
 		s.docLogOnce(u, "outside", "lsp: buffer %s: outside every workspace folder; not tracked", u)
 		return nil, ""
 	}
-	p, _ := f.root.contains(path)
-	return f.sess, p
+	return f.sess, f.root.inSession(path)
 }
 
 func (s *server) docLogOnce(path, reason, format string, args ...any) {

@@ -120,6 +120,5 @@ func (s *server) route(u string) (*session.Session, string) {
 		s.logf("lsp: ignoring %s: outside every workspace folder", u)
 		return nil, ""
 	}
-	p, _ := f.root.contains(path)
-	return f.sess, p
+	return f.sess, f.root.inSession(path)
 }

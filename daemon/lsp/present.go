@@ -69,7 +69,7 @@ func (p *presenter) Notify(e session.Event) {
 	switch e.Kind {
 	case session.KindStatus:
 		if e.Status != nil {
-			st := *e.Status
+			st := p.clientStatus(*e.Status)
 			p.status = st
 			p.logs.setFile(st.LogFile)
 			p.out.notify(StatusMethod, &st)
@@ -107,6 +107,20 @@ func (p *presenter) Notify(e session.Event) {
 	if line := eventLine(e); line != "" {
 		p.logs.add(protocol.MessageTypeInfo, line)
 	}
+}
+
+// clientStatus returns st with its paths in the client's terms: the root
+// as the client named it, and main files under it even when the session
+// reports them under the root's real path.
+func (p *presenter) clientStatus(st session.Status) session.Status {
+	st.Root = p.root.path
+	st.Targets = slices.Clone(st.Targets)
+	for i, t := range st.Targets {
+		if f, ok := p.root.contains(t.MainFile); ok {
+			st.Targets[i].MainFile = f
+		}
+	}
+	return st
 }
 
 // appLine is an app output line as window/logMessage shows it.

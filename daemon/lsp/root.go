@@ -42,6 +42,15 @@ func (r root) contains(path string) (string, bool) {
 	return "", false
 }
 
+// inSession returns path, which lies under r (see [root.contains]), in the
+// session's terms: under r.real, as config.Load resolves the root.
+func (r root) inSession(path string) string {
+	if rel, ok := relIn(r.path, path); ok {
+		return filepath.Join(r.real, rel)
+	}
+	return path
+}
+
 // isModule reports whether r holds a go.mod or go.work.
 func (r root) isModule() bool {
 	for _, name := range []string{"go.mod", "go.work"} {

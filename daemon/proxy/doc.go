@@ -17,7 +17,11 @@
 //   - the 502 page shown when no version became ready in time, or at once
 //     when no version has run yet and the last build or start failed;
 //   - live reload: the script injected into HTML responses and the
-//     /__ginhot/events Server-Sent Events stream it listens to.
+//     /__ginhot/events Server-Sent Events stream it listens to;
+//   - the guard against DNS rebinding: its own endpoints ([OwnPrefix]) and
+//     the failure text on its 502 page answer only a Host and Origin that
+//     name this machine (loopback names, the configured public address).
+//     The app's own routes are forwarded whatever the Host.
 //
 // # What it must not do
 //

@@ -44,17 +44,24 @@ type Options struct {
 	LiveReload bool
 	// Logf receives the proxy's own log lines. It may be nil.
 	Logf func(format string, args ...any)
+	// PublicAddr is the address the proxy was asked to serve on
+	// (HOST:PORT, as configured). Besides loopback names, its host may
+	// name the proxy in the Host of requests for its own endpoints
+	// ([OwnPrefix]); an empty or unspecified host (0.0.0.0) allows every
+	// IP address.
+	PublicAddr string
 }
 
 // Proxy is an http.Handler that forwards requests to the current [Backend].
 // All its methods are safe for concurrent use.
 type Proxy struct {
-	opts      Options
-	instance  string        // distinguishes this daemon run in version tokens
-	heartbeat time.Duration // period of SSE heartbeats; tests shorten it
-	transport *http.Transport
-	rp        *httputil.ReverseProxy
-	waiting   atomic.Int64 // requests currently waiting for a ready backend
+	opts       Options
+	publicHost string        // the host of opts.PublicAddr
+	instance   string        // distinguishes this daemon run in version tokens
+	heartbeat  time.Duration // period of SSE heartbeats; tests shorten it
+	transport  *http.Transport
+	rp         *httputil.ReverseProxy
+	waiting    atomic.Int64 // requests currently waiting for a ready backend
 
 	mu         sync.Mutex
 	cur        *Backend // the backend of the last Switch; nil before the first
@@ -74,9 +81,10 @@ func New(opts Options) *Proxy {
 		opts.HoldTimeout = DefaultHoldTimeout
 	}
 	p := &Proxy{
-		opts:      opts,
-		instance:  strconv.FormatInt(time.Now().UnixNano(), 36),
-		heartbeat: heartbeatInterval,
+		opts:       opts,
+		publicHost: hostOnly(opts.PublicAddr),
+		instance:   strconv.FormatInt(time.Now().UnixNano(), 36),
+		heartbeat:  heartbeatInterval,
 		transport: &http.Transport{
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConns:          100,
@@ -214,9 +222,15 @@ func (p *Proxy) Close() {
 // ServeHTTP forwards r to the current backend, waiting for one if none is ready
 // and retrying on the next one if the dial fails and r's body can be replayed.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p.opts.LiveReload && r.URL.Path == EventsPath {
-		p.serveEvents(w, r)
-		return
+	if strings.HasPrefix(r.URL.Path, OwnPrefix) {
+		if why := p.foreign(r); why != "" {
+			http.Error(w, why, http.StatusForbidden)
+			return
+		}
+		if p.opts.LiveReload && r.URL.Path == EventsPath {
+			p.serveEvents(w, r)
+			return
+		}
 	}
 	body, replay, err := replayableBody(r)
 	if err != nil {
@@ -416,9 +430,14 @@ func (p *Proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 // live-reload script, so the page reloads itself on the next Switch), plain
 // text otherwise.
 func (p *Proxy) unavailable(w http.ResponseWriter, r *http.Request, reason string) {
+	foreign := p.foreign(r) != ""
+	if foreign {
+		// The reasons name files and quote the app's output.
+		reason = "The app is not answering. ginhotd shows why only to pages of localhost."
+	}
 	p.mu.Lock()
 	switch {
-	case p.failReason == "":
+	case p.failReason == "" || foreign:
 	case p.cur == nil:
 		reason += "\n\n" + p.failReason
 	default:
@@ -433,7 +452,7 @@ func (p *Proxy) unavailable(w http.ResponseWriter, r *http.Request, reason strin
 	if acceptsHTML(r) {
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		body = fmt.Sprintf(unavailablePage, escapeHTML(reason))
-		if p.opts.LiveReload {
+		if p.opts.LiveReload && !foreign {
 			body = string(injectBeforeBody([]byte(body), liveReloadScript(token)))
 		}
 	} else {

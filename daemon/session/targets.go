@@ -125,30 +125,41 @@ func (s *Session) vanish(t *target, reason string) {
 // claim gives t its public address: the configured one for the first
 // target, then, for each new one, the next port that is free. A target
 // keeps its address for the session, so a new main never shifts another's.
+// An address the user chose is claimed as it is, or fails; ginhotd's
+// default (config's AddrAuto), when taken by another project's daemon or
+// any dev server, moves to the next free port, and says so, as dev servers
+// such as Vite do.
 func (s *Session) claim(t *target) error {
 	host, port, err := splitAddr(s.cfg.Addr)
 	if err != nil {
 		return err
 	}
-	if port == 0 || len(s.order) == 0 {
-		s.nextPort = port
-		if port != 0 {
-			s.nextPort++
-		}
+	first := len(s.order) == 0
+	if port == 0 || first && !s.cfg.AddrAuto {
+		s.nextPort = port + min(port, 1)
 		return s.listen(t, net.JoinHostPort(host, fmt.Sprint(port)), false)
+	}
+	if first {
+		s.nextPort = port
 	}
 	for tries := 0; ; tries++ {
 		p := s.nextPort
 		s.nextPort++
 		err := s.listen(t, net.JoinHostPort(host, fmt.Sprint(p)), true)
-		if err == nil || tries == maxPortTries || p >= 65535 {
+		switch {
+		case err == nil && first && p != port:
+			s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s is in use (another ginhotd or dev server?): serving %s at %s instead; pick an address with --addr", net.JoinHostPort(host, fmt.Sprint(port)), t.pkg.Name, t.url)})
+			return nil
+		case err == nil:
+			return nil
+		case tries == maxPortTries || p >= 65535:
 			return err
 		}
 	}
 }
 
-// maxPortTries bounds how many taken ports a new target skips.
-const maxPortTries = 100
+// maxPortTries bounds how many taken ports a target skips.
+const maxPortTries = 20
 
 // listen claims the public address of t according to the mode. In
 // no-proxy mode the app binds it; probe then checks that it is free now.
@@ -170,6 +181,7 @@ func (s *Session) listen(t *target, addr string, probe bool) error {
 		r, bound, err := s.deps.listen(addr, proxy.Options{
 			HoldTimeout: s.cfg.HoldTimeout.D(),
 			LiveReload:  s.cfg.LiveReload,
+			PublicAddr:  addr,
 		})
 		if err != nil {
 			return err

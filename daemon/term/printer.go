@@ -12,17 +12,21 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/ginhotd/ginhotd/daemon/build"
 	"github.com/ginhotd/ginhotd/daemon/session"
 )
 
 // Options configures a [Printer].
 type Options struct {
-	Out    io.Writer // status lines (text) or JSON events
-	Err    io.Writer // app output in JSON mode
-	JSON   bool      // one JSON object per event on Out
-	Color  bool      // colour the text format
-	Root   string    // file paths are shown relative to it
-	Prefix bool      // prefix app output with the target's name
+	Out   io.Writer // status lines (text) or JSON events
+	Err   io.Writer // app output in JSON mode
+	JSON  bool      // one JSON object per event on Out
+	Color bool      // colour the text format
+	Root  string    // file paths are shown relative to it
+	// Named is Root as the user named it, through a symbolic link ("" if
+	// not): JSON events give file paths under Root in its terms.
+	Named  string
+	Prefix bool // prefix app output with the target's name
 }
 
 // logFlushDelay bounds how long a line of app output waits in the
@@ -75,7 +79,7 @@ func (p *Printer) Notify(e session.Event) {
 	}
 	p.flushLocked()
 	if p.o.JSON {
-		b, err := json.Marshal(e)
+		b, err := json.Marshal(p.named(e))
 		if err != nil {
 			return
 		}
@@ -225,6 +229,39 @@ func serving(e session.Event, hint string) string {
 		return "no version has run yet"
 	}
 	return fmt.Sprintf("nothing is serving (generation %d is not running)", e.Generation)
+}
+
+// named returns e with the file paths under Root moved under Named; e's
+// slices are copied, not changed.
+func (p *Printer) named(e session.Event) session.Event {
+	if p.o.Named == "" {
+		return e
+	}
+	move := func(path string) string {
+		if rel, err := filepath.Rel(p.o.Root, path); err == nil && path != "" && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return filepath.Join(p.o.Named, rel)
+		}
+		return path
+	}
+	if len(e.Diagnostics) > 0 {
+		ds := make([]build.Diagnostic, len(e.Diagnostics))
+		for i, d := range e.Diagnostics {
+			d.File = move(d.File)
+			ds[i] = d
+		}
+		e.Diagnostics = ds
+	}
+	if e.Status != nil {
+		st := *e.Status
+		st.Root = move(st.Root)
+		st.Targets = make([]session.TargetStatus, len(e.Status.Targets))
+		for i, t := range e.Status.Targets {
+			t.MainFile = move(t.MainFile)
+			st.Targets[i] = t
+		}
+		e.Status = &st
+	}
+	return e
 }
 
 // position formats file:line:col relative to the root when inside it.
