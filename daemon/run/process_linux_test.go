@@ -174,3 +174,37 @@ func TestHooksReportTheGroup(t *testing.T) {
 	}
 	testkit.Eventually(t, 2*time.Second, "the grandchild to die with the group", func() bool { return gone(grandchild) })
 }
+
+// TestWaitServing: an app on PORT is ready there; an app on an address of
+// its own is found there; and a port another process holds does not make
+// an app ready that listens elsewhere.
+func TestWaitServing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	portOf := func(addr string) int {
+		_, p, _ := net.SplitHostPort(addr)
+		n, _ := strconv.Atoi(p)
+		return n
+	}
+	onPort := freeAddr(t)
+	p, _ := startFake(t, "serve", Spec{Env: []string{"PORT=" + strconv.Itoa(portOf(onPort))}})
+	if got, err := WaitServing(ctx, p.PID(), portOf(onPort), 0, time.Second); err != nil || got != portOf(onPort) {
+		t.Fatalf("app on PORT: WaitServing = %d, %v; want %d", got, err, portOf(onPort))
+	}
+
+	other, err := net.Listen("tcp", "127.0.0.1:0") // another process's listener on the PORT given
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	own := freeAddr(t)
+	p, _ = startFake(t, "serve", Spec{Env: []string{"PORT=" + strconv.Itoa(portOf(other.Addr().String())), "OWN_ADDR=" + own}})
+	start := time.Now()
+	got, err := WaitServing(ctx, p.PID(), portOf(other.Addr().String()), 0, 200*time.Millisecond)
+	if err != nil || got != portOf(own) {
+		t.Fatalf("app on its own address: WaitServing = %d, %v; want %d (not the port another process holds)", got, err, portOf(own))
+	}
+	if waited := time.Since(start); waited < 200*time.Millisecond {
+		t.Errorf("own address taken after %v, before the settle time", waited)
+	}
+}
