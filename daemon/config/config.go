@@ -36,10 +36,10 @@ type Config struct {
 	// File is the config file that was read, if any.
 	File string `toml:"-"`
 
-	// AddrAuto is set when Addr is ginhotd's default, not chosen by the
-	// user in the config file or an override: the session may then serve
-	// on the next free port when the default one is taken. An address the
-	// user chose is used as it is, or not at all.
+	// AddrAuto is set by [Load] when Addr is ginhotd's default, not chosen
+	// by the user in the config file or an override: the session may then
+	// serve on the next free port when the default one is taken. An
+	// address the user chose is used as it is, or not at all.
 	AddrAuto bool `toml:"-"`
 
 	Addr             string   `toml:"addr"`
@@ -126,7 +126,6 @@ type Generate struct {
 func Default() Config {
 	return Config{
 		Addr:         "127.0.0.1:8080",
-		AddrAuto:     true,
 		Debounce:     Duration(watch.DefaultDebounce),
 		Proxy:        true,
 		LiveReload:   true,

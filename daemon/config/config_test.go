@@ -28,6 +28,7 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	}
 	want := Default()
 	want.Dir = dir
+	want.AddrAuto = true // no file or override chose the address
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Fatalf("Load without a file (-want +got):\n%s", diff)
 	}

@@ -28,8 +28,8 @@ type folder struct {
 // workspace and is not tracked yet. It returns the new folder, or nil.
 func (s *server) addFolderLocked(r root) *folder {
 	for _, f := range s.folders {
-		if f.root.path == r.path {
-			return nil
+		if f.root.path == r.path || f.root.real == r.real {
+			return nil // the same folder, perhaps through a symbolic link
 		}
 	}
 	if !r.isModule() {
@@ -52,6 +52,10 @@ func (s *server) startLocked(f *folder) {
 	}
 	f.done = make(chan struct{})
 	f.cancel = func() {}
+	if s.hub != nil {
+		s.hub.join(s, f)
+		return
+	}
 	cfg, err := config.Load(f.root.path, s.opts.ConfigFile, s.overridesLocked())
 	if err != nil {
 		close(f.done)

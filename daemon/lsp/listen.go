@@ -16,13 +16,14 @@ import (
 )
 
 // Listen serves LSP on addr (`ginhotd --listen`): a TCP HOST:PORT, or
-// unix:PATH for a unix socket. Every accepted connection is a [Serve] of its
-// own, with its own sessions. A TCP address that is not loopback is refused
-// unless allowRemote is set: the protocol runs builds and processes for
-// whoever connects. A unix socket is made by [listenUnix]. Listen logs the
-// address it listens on (useful with port 0) and returns when ctx is
-// cancelled, after every connection has stopped its sessions and the
-// socket file is removed.
+// unix:PATH for a unix socket. Every accepted connection is a [Serve] of
+// its own; connections that open the same workspace folder share its
+// session. A TCP address that is not loopback is refused unless
+// allowRemote is set: the protocol runs builds and processes for whoever
+// connects. A unix socket is made by [listenUnix]. Listen logs the address
+// it listens on (useful with port 0) and returns when ctx is cancelled,
+// after every session has stopped its apps and the socket file is
+// removed.
 func Listen(ctx context.Context, addr string, allowRemote bool, opts Options) error {
 	var ln net.Listener
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
@@ -143,7 +144,8 @@ func removeStaleSocket(path string, logf func(string, ...any)) error {
 
 // ServeListener serves LSP on every connection ln accepts until ctx is
 // cancelled, then closes ln and waits for every connection's [Serve] to
-// return. A connection whose first bytes are not an LSP header is closed
+// return. Connections that open the same workspace folder share its
+// session (see [hub]). A connection whose first bytes are not an LSP header is closed
 // unread (see [checkStart]). A connection of a unix listener is trusted
 // like stdio; any other (TCP) may not choose programs ginhotd runs nor
 // workspace folders the user does not own (see [server.checkTrust]). It
@@ -151,10 +153,12 @@ func removeStaleSocket(path string, logf func(string, ...any)) error {
 func ServeListener(ctx context.Context, ln net.Listener, opts Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	h := newHub(ctx)
 	defer func() {
 		cancel()
 		_ = ln.Close()
 		wg.Wait()
+		h.wait()
 	}()
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	defer stop()
@@ -187,7 +191,7 @@ func ServeListener(ctx context.Context, ln net.Listener, opts Options) error {
 			}
 			logf("lsp: connection from %s", peer)
 			conn := &prefixedConn{Conn: c, r: io.MultiReader(bytes.NewReader(start), c)}
-			if err := serve(ctx, conn, opts, trusted); err != nil {
+			if err := serve(ctx, conn, opts, trusted, h); err != nil {
 				logf("lsp: connection from %s: %v", peer, err)
 				return
 			}

@@ -67,6 +67,9 @@ type server struct {
 	// trusted is set on the editor's own channel (stdio, a unix socket),
 	// not on TCP, which any local process can open: see checkTrust.
 	trusted bool
+	// hub shares sessions with the other connections of a listener; nil
+	// on stdio.
+	hub *hub
 
 	exitOnce sync.Once
 	exited   chan struct{} // closed by the exit notification
@@ -89,17 +92,18 @@ type server struct {
 // [ErrExitWithoutShutdown] otherwise. conn is trusted as the editor's own
 // channel (stdio): its client may set every setting.
 func Serve(ctx context.Context, conn io.ReadWriteCloser, opts Options) error {
-	return serve(ctx, conn, opts, true)
+	return serve(ctx, conn, opts, true, nil)
 }
 
-// serve is [Serve]; a connection that is not trusted is held to checkTrust.
-func serve(ctx context.Context, conn io.ReadWriteCloser, opts Options, trusted bool) error {
+// serve is [Serve]; a connection that is not trusted is held to checkTrust,
+// and one with a hub shares its sessions through it.
+func serve(ctx context.Context, conn io.ReadWriteCloser, opts Options, trusted bool, h *hub) error {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s := &server{opts: opts, base: ctx, trusted: trusted, exited: make(chan struct{}), docs: newDocuments()}
+	s := &server{opts: opts, base: ctx, trusted: trusted, hub: h, exited: make(chan struct{}), docs: newDocuments()}
 	s.conn = jsonrpc2.NewConn(newStream(conn, opts.Logf))
 	s.out = newOutbox(s.conn, opts.Logf)
 	go s.out.run()
