@@ -181,19 +181,49 @@ func TestAppExitingAtStartIsShownAndBackedOff(t *testing.T) {
 	}
 }
 
-func TestWrongPortIsExplained(t *testing.T) {
+// TestOwnPortReloadsDropNothing: an app that ignores PORT and listens on
+// an address of its own is served through the proxy with no flag, and its
+// reloads (stop, then start) drop no request: the proxy holds them across
+// the gap.
+func TestOwnPortReloadsDropNothing(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	dir := fixtureWithConfig(t, "env = [\"HARDCODED_ADDR="+addr+"\"]\n")
-	d := launch(t, dir)
-	e := d.await("crash naming the port", 30*time.Second, func(e event) bool { return e.Event == "crash" })
-	for _, want := range []string{"listens on port", "r.Run()", "--no-proxy"} {
-		if !strings.Contains(e.Reason, want) {
-			t.Fatalf("crash reason %q does not mention %q", e.Reason, want)
-		}
+	d := startDaemonIn(t, fixtureWithConfig(t, "env = [\"HARDCODED_ADDR="+addr+"\"]\n"))
+	w := d.await("the own-port notice", 5*time.Second, func(e event) bool { return e.Event == "warn" })
+	_, port, _ := net.SplitHostPort(addr)
+	if !strings.Contains(w.Message, "listens on :"+port+" itself") || !strings.Contains(w.Message, "main.go:") {
+		t.Fatalf("notice %q, want the port and the listen call", w.Message)
 	}
+	reloadUnderLoad(t, d)
+}
+
+// TestAppTakesTheProxyAddress: an app hard-coded to the proxy's own
+// address gets it; the proxy moves to the next free port and serves every
+// version there.
+func TestAppTakesTheProxyAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	d := launchAt(t, fixtureWithConfig(t, "env = [\"HARDCODED_ADDR=:"+port+"\"]\n"), "--addr", addr)
+	w := d.await("the proxy moves", 60*time.Second, func(e event) bool { return e.Event == "warn" && strings.Contains(e.Message, "the proxy moved to") })
+	d.await("ready", 30*time.Second, func(e event) bool { return e.Event == "ready" })
+	st := d.await("status with the moved URL", 5*time.Second, func(e event) bool {
+		return e.Status != nil && len(e.Status.Targets) > 0 && e.Status.Targets[0].URL != "" && e.Status.Targets[0].URL != "http://"+addr
+	})
+	d.url = st.Status.Targets[0].URL
+	if !strings.Contains(w.Message, d.url) {
+		t.Fatalf("notice %q does not name the proxy's new address %s", w.Message, d.url)
+	}
+	if got := fetch(t, "http://"+addr+"/"); got != "v1" {
+		t.Fatalf("the app on its own address answers %q", got)
+	}
+	reloadUnderLoad(t, d)
 }

@@ -16,6 +16,9 @@ type Backend struct {
 	mu   sync.Mutex
 	n    int           // requests in flight; guarded by mu
 	idle chan struct{} // closed when n drops to zero; guarded by mu
+	// drained, set by Proxy.Pause, runs once Drain has seen no request
+	// in flight.
+	drained func()
 }
 
 // Addr returns the "host:port" requests are forwarded to.
@@ -38,6 +41,9 @@ func (b *Backend) Drain(ctx context.Context) error {
 		b.mu.Lock()
 		if b.n == 0 {
 			b.mu.Unlock()
+			if b.drained != nil {
+				b.drained()
+			}
 			return nil
 		}
 		idle := b.idle

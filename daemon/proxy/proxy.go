@@ -70,6 +70,7 @@ type Proxy struct {
 	holdReason string
 	failReason string        // last failed build, shown in the overlay; "" when none
 	goneReason string        // why nothing will serve until the next Switch (Gone); "" when something may
+	paused     bool          // Pause detached the backend: requests wait for the next Switch
 	changed    chan struct{} // closed (and replaced) on Switch and Close
 	subs       map[chan event]struct{}
 	closed     bool
@@ -126,7 +127,7 @@ func (p *Proxy) Switch(addr string) *Backend {
 	b := &Backend{addr: addr, token: p.token(p.gen)}
 	prev := p.cur
 	p.cur = b
-	p.held = false
+	p.held, p.paused = false, false
 	p.holdReason, p.goneReason = "", ""
 	p.wakeLocked()
 	p.broadcastLocked(event{name: "reload", data: b.token})
@@ -161,6 +162,25 @@ func (p *Proxy) Fail(reason string) {
 		p.wakeLocked() // nothing will come soon
 	}
 	p.mu.Unlock()
+}
+
+// Pause makes new requests wait, as [Proxy.Hold] does, for the next
+// [Proxy.Switch], and detaches the current backend, which it returns (nil
+// if none) for the caller to [Backend.Drain] before it stops the version
+// behind it: a reload that must stop the old version before the new one can
+// start (an app that binds a port of its own). Once drained, the idle
+// connections to it are closed, so that the app's graceful stop does not
+// wait for connections that will never carry a request.
+func (p *Proxy) Pause(reason string) *Backend {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	prev := p.cur
+	p.cur, p.held, p.paused, p.holdReason = nil, true, true, reason
+	p.transport.CloseIdleConnections()
+	if prev != nil {
+		prev.drained = p.transport.CloseIdleConnections
+	}
+	return prev
 }
 
 // Gone says that nothing will serve behind the proxy until the next
@@ -296,7 +316,7 @@ func (p *Proxy) acquire(ctx context.Context, deadline time.Time, failed *Backend
 			p.mu.Unlock()
 			return nil, p.goneReason
 		}
-		if b == nil && p.failReason != "" {
+		if b == nil && p.failReason != "" && !p.paused {
 			// Nothing has run and the last attempt failed: waiting would
 			// only delay the page that says why.
 			p.mu.Unlock()

@@ -107,3 +107,60 @@ func localPorts(table string, inodes map[string]bool, state string) ([]int, erro
 	}
 	return ports, sc.Err()
 }
+
+// PortHolder returns the pid and command name of a process that listens
+// on the TCP port (IPv4 or IPv6), from /proc; an error when none can be
+// found, or the process is not readable (another user's).
+func PortHolder(port int) (int, string, error) {
+	want := map[string]bool{}
+	for _, name := range []string{"tcp", "tcp6"} {
+		for _, inode := range listenInodes(filepath.Join("/proc/net", name), port) {
+			want[inode] = true
+		}
+	}
+	if len(want) > 0 {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			inodes := map[string]bool{}
+			if addSockets(inodes, pid) != nil {
+				continue
+			}
+			for inode := range inodes {
+				if want[inode] {
+					comm, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
+					return pid, strings.TrimSpace(string(comm)), nil
+				}
+			}
+		}
+	}
+	return 0, "", fmt.Errorf("run: no readable process listens on port %d", port)
+}
+
+// listenInodes returns the inodes of the listening sockets on port in a
+// /proc/net/tcp{,6} table.
+func listenInodes(table string, port int) []string {
+	f, err := os.Open(table)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var inodes []string
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 10 || fields[3] != tcpListen {
+			continue
+		}
+		if _, hexPort, ok := strings.Cut(fields[1], ":"); ok {
+			if p, err := strconv.ParseUint(hexPort, 16, 16); err == nil && int(p) == port {
+				inodes = append(inodes, fields[9])
+			}
+		}
+	}
+	return inodes
+}

@@ -208,3 +208,16 @@ func TestWaitServing(t *testing.T) {
 		t.Errorf("own address taken after %v, before the settle time", waited)
 	}
 }
+
+// TestPortHolder names the process that listens on a port: this test.
+func TestPortHolder(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	pid, name, err := PortHolder(ln.Addr().(*net.TCPAddr).Port)
+	if err != nil || pid != os.Getpid() || name == "" {
+		t.Fatalf("PortHolder = %d %q %v, want this process (%d)", pid, name, err, os.Getpid())
+	}
+}

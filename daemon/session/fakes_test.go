@@ -313,15 +313,22 @@ func (r *fakeRunner) Start(spec run.Spec) (Process, error) {
 	return p, nil
 }
 
-func (r *fakeRunner) Ready(ctx context.Context, p Process, at readiness) error {
+// Ready returns the PORT a version was given, or the port its OWN_PORT
+// variable names (an app that picks its own port).
+func (r *fakeRunner) Ready(ctx context.Context, p Process, at readiness) (string, error) {
 	fp := p.(*fakeProc)
 	select {
 	case <-fp.readyc:
-		return nil
+		for _, kv := range fp.spec.Env {
+			if own, ok := strings.CutPrefix(kv, "OWN_PORT="); ok {
+				return own, nil
+			}
+		}
+		return at.port, nil
 	case <-fp.exited:
-		return exitError(p, false)
+		return "", exitError(p, false)
 	case <-ctx.Done():
-		return &startError{msg: "the app did not listen on " + at.addr, fix: true}
+		return "", &startError{msg: "the app did not listen on " + at.addr, fix: true}
 	}
 }
 
@@ -386,6 +393,13 @@ func (r *fakeRouter) Fail(reason string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.fails = append(r.fails, reason)
+}
+
+func (r *fakeRouter) Pause(reason string) Drainer {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.holds = append(r.holds, reason)
+	return fakeBackend{d: r.drain}
 }
 
 func (r *fakeRouter) Gone(reason string) {

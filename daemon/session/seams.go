@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/ginhotd/ginhotd/analysis"
@@ -87,9 +88,10 @@ type Process interface {
 // Runner starts app processes and tells when they are ready.
 type Runner interface {
 	Start(spec run.Spec) (Process, error)
-	// Ready blocks until p serves as at says, and returns a *startError
-	// when p exits first, never listens, or listens on the wrong port.
-	Ready(ctx context.Context, p Process, at readiness) error
+	// Ready blocks until p serves as at says and returns the port it
+	// serves on: at.port, or an address of its own it listens on instead.
+	// It returns a *startError when p exits first or never listens.
+	Ready(ctx context.Context, p Process, at readiness) (string, error)
 	// FreePort returns a free loopback port for a new version.
 	FreePort() (string, error)
 	// WaitPortFree blocks until nothing accepts on addr.
@@ -101,8 +103,9 @@ type Runner interface {
 
 // readiness says how to tell that a new version serves.
 type readiness struct {
-	addr   string // the address it must accept on ("" in socket mode)
-	port   string // the PORT it was given ("" in socket mode)
+	addr   string // the address it is expected to accept on ("" in socket mode)
+	port   string // the port of addr: its PORT, or its own port once learned ("" in socket mode)
+	prefer string // of the ports it may listen on instead, the one to take first (the public one)
 	socket bool   // socket activation: ready once it stays up for a while
 	// timeout bounds the wait (the caller's ctx enforces it); for messages.
 	timeout time.Duration
@@ -115,6 +118,9 @@ type Router interface {
 	// (nil if none) for draining.
 	Switch(addr string) Drainer
 	Hold(reason string)
+	// Pause holds new requests, as Hold, and returns the backend serving
+	// so far (nil if none), to drain before its version stops.
+	Pause(reason string) Drainer
 	// Gone answers every request at once with reason until the next
 	// Switch: nothing will serve (the target's main package is gone).
 	Gone(reason string)
@@ -202,49 +208,51 @@ func (procRunner) WaitPortFree(ctx context.Context, addr string) error {
 
 func (procRunner) FindDlv(ctx context.Context) (string, error) { return run.FindDlv(ctx) }
 
-// Ready waits until p accepts connections on at.addr, or, in socket mode,
-// until it has stayed up for a short while (the shared socket accepts from
-// the start). Once a second it checks whether the app listens on another
-// port than the PORT it was given.
-func (procRunner) Ready(ctx context.Context, p Process, at readiness) error {
+// Ready waits until one of p's own sockets accepts connections: on
+// at.port, or on an address the app chose itself (run.WaitServing), or, in
+// socket mode, until it has stayed up for a short while (the shared socket
+// accepts from the start).
+func (procRunner) Ready(ctx context.Context, p Process, at readiness) (string, error) {
 	if at.socket {
 		select {
 		case <-p.Exited():
-			return exitError(p, true)
+			return "", exitError(p, true)
 		case <-time.After(socketSettle):
-			return nil
+			return "", nil
 		case <-ctx.Done():
-			return ctx.Err()
+			return "", ctx.Err()
 		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ready := make(chan error, 1)
-	go func() { ready <- run.WaitListening(ctx, at.addr) }()
-	stop := func(err error) error {
+	type served struct {
+		port int
+		err  error
+	}
+	ready := make(chan served, 1)
+	want, _ := strconv.Atoi(at.port)
+	prefer, _ := strconv.Atoi(at.prefer)
+	go func() {
+		port, err := run.WaitServing(ctx, p.AppPID(), want, prefer, ownSettle)
+		ready <- served{port, err}
+	}()
+	select {
+	case r := <-ready:
+		if r.err != nil {
+			return "", &startError{msg: fmt.Sprintf("the app did not listen on PORT=%s, nor on an address of its own, within %s", at.port, at.timeout), fix: true}
+		}
+		return strconv.Itoa(r.port), nil
+	case <-p.Exited():
 		cancel()
 		<-ready
-		return err
-	}
-	wrongPort := time.NewTicker(time.Second)
-	defer wrongPort.Stop()
-	for {
-		select {
-		case err := <-ready:
-			if err != nil {
-				return &startError{msg: fmt.Sprintf("the app did not listen on %s within %s", at.addr, at.timeout), fix: true}
-			}
-			return nil
-		case <-p.Exited():
-			return stop(exitError(p, false))
-		case <-wrongPort.C:
-			ports, _ := run.ListeningPorts(p.AppPID())
-			if len(ports) > 0 && !containsPort(ports, at.port) {
-				return stop(&startError{msg: fmt.Sprintf("the app listens on port %v, not on PORT=%s: use r.Run() with no address (or read the PORT variable), or run ginhotd with --no-proxy", ports, at.port), fix: true})
-			}
-		}
+		return "", exitError(p, false)
 	}
 }
+
+// ownSettle is how long a version must listen on ports other than its PORT
+// before one of them is taken as the address it serves on (an app may open
+// a metrics port before its main one).
+const ownSettle = 300 * time.Millisecond
 
 // socketSettle is how long a version must stay up in socket-activation mode
 // to count as ready.
@@ -277,6 +285,13 @@ func (r proxyRouter) Switch(addr string) Drainer {
 func (r proxyRouter) Hold(reason string) { r.p.Hold(reason) }
 func (r proxyRouter) Fail(reason string) { r.p.Fail(reason) }
 func (r proxyRouter) Gone(reason string) { r.p.Gone(reason) }
+
+func (r proxyRouter) Pause(reason string) Drainer {
+	if b := r.p.Pause(reason); b != nil {
+		return b
+	}
+	return nil
+}
 func (r proxyRouter) ClearFail()         { r.p.ClearFail() }
 
 func (r proxyRouter) Close() error {

@@ -47,6 +47,7 @@ type Session struct {
 	order      []string           // their paths, in the order they came
 	nextPort   int                // the port the next new target tries first (0: the kernel picks)
 	missing    string             // what the graph last said it could not find
+	ownPorts   map[string]string  // the ports targets listen on by themselves, as remembered (ownport.go)
 	cache      *cacheDir
 	logFile    *os.File
 	guard      *guard.Guard // kills builds and apps if the daemon dies; nil if unavailable
@@ -156,7 +157,7 @@ func (s *Session) handle(m message) {
 	case versionExited:
 		s.onExited(m)
 	case drained:
-		s.retire(m.t, m.v)
+		s.retireThen(m.t, m.v, m.v.next)
 	case versionStopped:
 		s.onStopped(m)
 	case retryDue:
@@ -219,6 +220,7 @@ func (s *Session) open() error {
 	if n := s.graph.Notice(); n != "" {
 		s.emit(Event{Kind: KindWarn, Message: n})
 	}
+	s.loadOwnPorts()
 	for _, at := range s.graph.Targets() {
 		if _, err := s.addTarget(at); err != nil {
 			return err

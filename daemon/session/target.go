@@ -27,6 +27,10 @@ type target struct {
 	url      string
 	router   Router   // proxy mode only
 	sock     *os.File // socket-activation mode only
+	// appPort is the port the app listens on by itself, learned from its
+	// versions' sockets ("" while it honours PORT, or --addr without the
+	// proxy): reloads then stop the old version before the new one starts.
+	appPort string
 
 	// The facts the visible state derives from ([target.state]), besides
 	// the build in flight, the start in flight and the serving version.
@@ -303,6 +307,7 @@ type version struct {
 	ready    bool      // it became ready
 	retiring bool      // it is being stopped on purpose
 	backend  Drainer   // proxy mode: its backend, once switched to
+	next     *pending  // a start that waits for this version to stop (an app on a port of its own)
 	// announce, in socket mode, is the ready event of the version that
 	// replaces this one, emitted once this one has stopped; its MS then
 	// counts from announceFrom, the change the new version answers.
@@ -339,11 +344,13 @@ type (
 		err     error
 		pre     []stepRun // the steps without inputs run before the build
 	}
-	// readied: a starting version is ready, or err says why it is not.
+	// readied: a starting version is ready on port, or err says why it
+	// is not.
 	readied struct {
-		t   *target
-		v   *version
-		err error
+		t    *target
+		v    *version
+		port string
+		err  error
 	}
 	// versionExited: a version's process versionExited, whatever the reason.
 	versionExited struct {

@@ -99,7 +99,7 @@ func goneReason(at analysis.Target) string {
 // addTarget makes a target of the main package at and claims its public
 // address; its first build is the caller's.
 func (s *Session) addTarget(at analysis.Target) (*target, error) {
-	t := &target{pkg: at, mainFile: mainFile(at.Dir)}
+	t := &target{pkg: at, mainFile: mainFile(at.Dir), appPort: s.ownPorts[at.Path]}
 	if err := s.claim(t); err != nil {
 		return nil, err
 	}
@@ -128,31 +128,43 @@ func (s *Session) vanish(t *target, reason string) {
 // An address the user chose is claimed as it is, or fails; ginhotd's
 // default (config's AddrAuto), when taken by another project's daemon or
 // any dev server, moves to the next free port, and says so, as dev servers
-// such as Vite do.
+// such as Vite do. The port an app listens on by itself is left to it.
 func (s *Session) claim(t *target) error {
 	host, port, err := splitAddr(s.cfg.Addr)
 	if err != nil {
 		return err
 	}
 	first := len(s.order) == 0
-	if port == 0 || first && !s.cfg.AddrAuto {
+	own := t.appPort == fmt.Sprint(port) && s.cfg.Proxy
+	if port == 0 || first && !s.cfg.AddrAuto && !own {
 		s.nextPort = port + min(port, 1)
 		return s.listen(t, net.JoinHostPort(host, fmt.Sprint(port)), false)
 	}
-	if first {
-		s.nextPort = port
+	if !first {
+		return s.claimFrom(t, host, s.nextPort)
 	}
+	if err := s.claimFrom(t, host, port); err != nil || t.addr == net.JoinHostPort(host, fmt.Sprint(port)) {
+		return err
+	}
+	why := "is in use (another ginhotd or dev server?)"
+	if own {
+		why = "is where " + t.pkg.Name + " listens by itself (remembered)"
+	}
+	s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s %s: serving %s at %s instead; pick an address with --addr", net.JoinHostPort(host, fmt.Sprint(port)), why, t.pkg.Name, t.url)})
+	return nil
+}
+
+// claimFrom claims for t the first free port from port on, skipping the
+// one its app listens on by itself.
+func (s *Session) claimFrom(t *target, host string, port int) error {
 	for tries := 0; ; tries++ {
-		p := s.nextPort
-		s.nextPort++
+		p := port + tries
+		s.nextPort = p + 1
+		if fmt.Sprint(p) == t.appPort && s.cfg.Proxy {
+			continue
+		}
 		err := s.listen(t, net.JoinHostPort(host, fmt.Sprint(p)), true)
-		switch {
-		case err == nil && first && p != port:
-			s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s is in use (another ginhotd or dev server?): serving %s at %s instead; pick an address with --addr", net.JoinHostPort(host, fmt.Sprint(port)), t.pkg.Name, t.url)})
-			return nil
-		case err == nil:
-			return nil
-		case tries == maxPortTries || p >= 65535:
+		if err == nil || tries == maxPortTries || p >= 65535 {
 			return err
 		}
 	}

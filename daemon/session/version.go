@@ -15,8 +15,9 @@ import (
 
 // startVersion starts bin as a new version of t. In proxy and socket modes
 // the old version keeps serving until the new one is ready (blue/green); in
-// no-proxy mode the old one is stopped first, and the start waits for its
-// address to be free.
+// no-proxy mode, and for an app that listens on a port of its own, the old
+// one is stopped first, and the start waits for its address to be free
+// (the proxy holds requests meanwhile).
 func (s *Session) startVersion(t *target, bin string, cause Cause) {
 	s.startVersionKey(t, bin, "", cause, false)
 }
@@ -25,8 +26,20 @@ func (s *Session) startVersion(t *target, bin string, cause Cause) {
 // prepared tells that it was built before the save it answers.
 func (s *Session) startVersionKey(t *target, bin, key string, cause Cause, prepared bool) {
 	next := t.startRequested(bin, key, cause, prepared)
-	if t.router == nil && t.sock == nil && t.cur != nil {
-		old := t.cur
+	switch old := t.cur; {
+	case old != nil && t.router != nil && t.appPort != "":
+		// The new version needs the old one's port: new requests wait,
+		// the old version finishes what it has, stops, and then the new
+		// one starts.
+		old.backend = t.router.Pause(fmt.Sprintf("%s is reloading: it listens on :%s itself, so the old version stops before the new one starts", t.pkg.Name, t.appPort))
+		old.next = next
+		if old.backend == nil {
+			s.retireThen(t, old, next)
+			return
+		}
+		s.drain(t, old)
+		return
+	case old != nil && t.router == nil && t.sock == nil:
 		s.retireThen(t, old, next)
 		return
 	}
@@ -51,7 +64,7 @@ func (s *Session) launch(t *target, next *pending) {
 			s.emit(Event{Kind: KindLog, Target: t.pkg.Name, Line: line, Stderr: stderr})
 		},
 	}
-	at := readiness{timeout: s.cfg.StartTimeout.D()}
+	at := readiness{timeout: s.cfg.StartTimeout.D(), prefer: t.appPort}
 	switch {
 	case t.sock != nil:
 		spec.ExtraFiles = []*os.File{t.sock}
@@ -64,6 +77,9 @@ func (s *Session) launch(t *target, next *pending) {
 			return
 		}
 		at.port, at.addr = p, net.JoinHostPort("127.0.0.1", p)
+		if at.prefer == "" {
+			_, at.prefer, _ = net.SplitHostPort(t.addr) // a hard-coded port is most often the public one
+		}
 	default:
 		_, at.port, _ = net.SplitHostPort(t.addr)
 		at.addr = t.addr
@@ -97,7 +113,8 @@ func (s *Session) started(t *target, next *pending, at readiness, p Process, err
 	ctx, cancel := s.readyContext(t, v, at.timeout)
 	s.spawn(func() {
 		defer cancel()
-		s.send(readied{t: t, v: v, err: s.deps.runner.Ready(ctx, p, at)})
+		port, err := s.deps.runner.Ready(ctx, p, at)
+		s.send(readied{t: t, v: v, port: port, err: err})
 	})
 }
 
@@ -111,6 +128,7 @@ func (s *Session) onReadied(m readied) {
 	case v.id != t.startID:
 		s.retire(t, v) // a newer start superseded this one
 	default:
+		s.served(t, v, m.port)
 		s.switchTo(t, v)
 	}
 }
@@ -128,6 +146,12 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 			s.discard(v.bin)
 		}
 		return
+	}
+	if s.yieldProxyAddr(t, v, tail) {
+		return
+	}
+	if port := boundPort(tail); port != "" && t.sock == nil {
+		err = &startError{msg: fmt.Sprintf("%s (:%s is taken by %s)", err, port, s.holderOf(t, port)), fix: true}
 	}
 	reason := err.Error()
 	t.startFailed(reason)
@@ -161,13 +185,17 @@ func (s *Session) startFailed(t *target, v *version, err error) {
 
 // startDiagnostics places a start-up failure in the code: a panic at the
 // panicking line of the workspace, a failure the user must fix in the app
-// at its main file.
+// at the call that makes it listen (else its main file).
 func (s *Session) startDiagnostics(t *target, tail []string, err error) []build.Diagnostic {
 	var se *startError
 	if pn, ok := run.ParsePanic(tail, s.inWorkspace); ok {
 		return []build.Diagnostic{{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: build.KindPanic, Package: t.pkg.Path}}
 	} else if errors.As(err, &se) && se.fix {
-		return []build.Diagnostic{{File: t.mainFile, Line: 1, Message: err.Error(), Kind: build.KindStart, Package: t.pkg.Path}}
+		d := build.Diagnostic{File: t.mainFile, Line: 1, Message: err.Error(), Kind: build.KindStart, Package: t.pkg.Path}
+		if _, at := listenCall(t.pkg.Dir, boundPort(tail)); at.IsValid() {
+			d.File, d.Line, d.Col = at.Filename, at.Line, at.Column
+		}
+		return []build.Diagnostic{d}
 	}
 	return nil
 }
@@ -198,26 +226,11 @@ func exitError(p Process, socket bool) error {
 	if err := p.ExitErr(); err != nil {
 		e.msg += ": " + err.Error()
 	}
-	tail := strings.Join(p.Tail(), "\n")
-	switch {
-	case !strings.Contains(tail, "address already in use"):
-		return e
-	case socket:
+	if socket && strings.Contains(strings.Join(p.Tail(), "\n"), "address already in use") {
 		e.msg += " (it tried to bind an address of its own: with --socket-activation it must serve on the socket passed as fd 3 when LISTEN_FDS=1, see the README)"
-	default:
-		e.msg += " (its address is taken: a hard-coded r.Run(\":8080\") clashes with ginhotd's proxy; use r.Run() so the app honours PORT, or --no-proxy)"
+		e.fix = true
 	}
-	e.fix = true
 	return e
-}
-
-func containsPort(ports []int, port string) bool {
-	for _, p := range ports {
-		if fmt.Sprint(p) == port {
-			return true
-		}
-	}
-	return false
 }
 
 // switchTo makes the ready version v serve t: the proxy sends new
@@ -299,7 +312,10 @@ func (s *Session) retireThen(t *target, v *version, next *pending) {
 		return
 	}
 	wait := ""
-	if next != nil {
+	switch {
+	case next != nil && t.appPort != "":
+		wait = net.JoinHostPort("", t.appPort)
+	case next != nil:
 		wait = t.addr
 	}
 	timeout := s.cfg.KillTimeout.D() + 5*time.Second

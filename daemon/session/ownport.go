@@ -1,0 +1,247 @@
+package session
+
+import (
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ginhotd/ginhotd/daemon/run"
+)
+
+// This file is about apps that pick their own port (a config file's port,
+// APP_PORT, a hard-coded ":8080") instead of reading PORT. A version's
+// address is a fact learned from the version's own sockets (readiness);
+// when it is not the PORT it was given, the target keeps the proxy in
+// front and forwards to that port, and a reload becomes stop-then-start on
+// it, with the proxy holding requests across the gap. When the port is the
+// proxy's own address, the proxy moves to the next free port. What was
+// learned is remembered per workspace, so the next session goes straight
+// there.
+
+// ownPortsFile, in the workspace's cache dir, remembers the targets that
+// listen on a port of their own: import path → port.
+const ownPortsFile = "ports.json"
+
+// loadOwnPorts reads what earlier sessions learned.
+func (s *Session) loadOwnPorts() {
+	s.ownPorts = map[string]string{}
+	if b, err := os.ReadFile(filepath.Join(s.cache.shared, ownPortsFile)); err == nil {
+		_ = json.Unmarshal(b, &s.ownPorts)
+	}
+}
+
+// rememberOwnPort records t's own port ("" once it honours PORT again)
+// for the next session.
+func (s *Session) rememberOwnPort(t *target) {
+	if s.ownPorts[t.pkg.Path] == t.appPort {
+		return
+	}
+	if t.appPort == "" {
+		delete(s.ownPorts, t.pkg.Path)
+	} else {
+		s.ownPorts[t.pkg.Path] = t.appPort
+	}
+	b, _ := json.Marshal(s.ownPorts)
+	_ = os.WriteFile(filepath.Join(s.cache.shared, ownPortsFile), b, 0o644)
+}
+
+// served records the port the ready version v serves on, and what that
+// says about t: an app that listens on a port of its own, or one that
+// honours PORT again.
+func (s *Session) served(t *target, v *version, port string) {
+	given := v.port
+	v.port = port
+	switch {
+	case t.router == nil && t.sock == nil:
+		_, public, _ := net.SplitHostPort(t.addr)
+		if port != public && port != t.appPort {
+			t.appPort = port
+			t.url = "http://" + net.JoinHostPort(hostOf(t.addr), port)
+			s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on %s (--addr): it serves at %s. %s", t.pkg.Name, port, t.addr, t.url, s.overlapAdvice(t, port, false))})
+		}
+	case port != given && port != t.appPort:
+		t.appPort = port
+		s.rememberOwnPort(t)
+		s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on the PORT ginhotd gives it: the proxy at %s forwards there, and a reload stops the old version before the new one starts, with requests held in between. %s", t.pkg.Name, port, t.url, s.overlapAdvice(t, port, true))})
+	case port == given && t.appPort != "":
+		t.appPort = ""
+		s.rememberOwnPort(t)
+		s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s honours PORT again: reloads overlap (the new version starts while the old one serves)", t.pkg.Name)})
+	}
+}
+
+// hostOf returns the host of addr.
+func hostOf(addr string) string {
+	host, _, _ := net.SplitHostPort(addr)
+	return host
+}
+
+// yieldProxyAddr handles a version that could not bind the proxy's own
+// address (a hard-coded r.Run(":8080") against the default
+// 127.0.0.1:8080): the app gets that port, the proxy moves to the next free
+// one and says so, and the version starts again at once. It reports whether
+// it did.
+func (s *Session) yieldProxyAddr(t *target, v *version, tail []string) bool {
+	port := boundPort(tail)
+	_, proxyPort, _ := net.SplitHostPort(t.addr)
+	if t.router == nil || port == "" || port != proxyPort {
+		return false
+	}
+	_ = t.router.Close()
+	t.router = nil
+	t.appPort = port
+	if err := s.claimFrom(t, hostOf(t.addr), s.nextPort); err != nil {
+		s.emit(Event{Kind: KindError, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s, the proxy's address, and no other port is free for the proxy: %v", t.pkg.Name, port, err)})
+		return false
+	}
+	s.rememberOwnPort(t)
+	s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s, the address ginhotd's proxy had: the app keeps it, and the proxy moved to %s (open that one: requests there are held across reloads, and pages reload themselves). %s", t.pkg.Name, port, t.url, s.overlapAdvice(t, port, true))})
+	s.startVersionKey(t, v.bin, v.key, CauseStart, v.prepared)
+	return true
+}
+
+// bindError matches the go error of a listen on a taken address.
+var bindError = regexp.MustCompile(`listen tcp[46]? (\S*):(\d+): bind: address already in use`)
+
+// boundPort returns the port of the address a version failed to bind, from
+// its last output, or "".
+func boundPort(tail []string) string {
+	for i := len(tail) - 1; i >= 0; i-- {
+		if m := bindError.FindStringSubmatch(tail[i]); m != nil {
+			return m[2]
+		}
+	}
+	return ""
+}
+
+// holderOf says who holds the port a version failed to bind: one of the
+// target's own versions, ginhotd's proxy, or another process.
+func (s *Session) holderOf(t *target, port string) string {
+	for _, u := range s.each() {
+		if _, p, _ := net.SplitHostPort(u.addr); p == port && u.router != nil {
+			return "ginhotd's proxy for " + u.pkg.Name
+		}
+		for _, v := range u.versions {
+			if v.port == port && v.p != nil {
+				return fmt.Sprintf("%s's version with pid %d", u.pkg.Name, v.p.AppPID())
+			}
+		}
+	}
+	n, _ := strconv.Atoi(port)
+	if pid, name, err := run.PortHolder(n); err == nil {
+		return fmt.Sprintf("another process, pid %d (%s)", pid, name)
+	}
+	return "another process"
+}
+
+// overlapAdvice says how t's app gets overlapping reloads (reading PORT),
+// worded for the framework its main package uses, with the listen call's
+// file and line when it can be found.
+func (s *Session) overlapAdvice(t *target, port string, proxied bool) string {
+	if !proxied {
+		return "Pass --addr with that port, or make the app listen on the address it is given."
+	}
+	framework, pos := listenCall(t.pkg.Dir, port)
+	fix := `http.ListenAndServe(":"+os.Getenv("PORT"), …)`
+	switch framework {
+	case "gin":
+		fix = "r.Run() with no address (Gin reads PORT)"
+	case "echo":
+		fix = `e.Start(":" + os.Getenv("PORT"))`
+	}
+	at := ""
+	if pos.IsValid() {
+		at = fmt.Sprintf(" at %s:%d", s.rel(pos.Filename), pos.Line)
+	}
+	return fmt.Sprintf("For overlapping reloads, listen with %s%s.", fix, at)
+}
+
+// rel returns path relative to the workspace root, when inside it.
+func (s *Session) rel(path string) string {
+	if r, err := filepath.Rel(s.cfg.Dir, path); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return path
+}
+
+// listenCalls are the names of the calls that make a Go web app listen.
+var listenCalls = []string{"Run", "RunTLS", "Start", "StartTLS", "ListenAndServe", "ListenAndServeTLS", "Listen", "Serve"}
+
+// listenCall returns the framework the main package in dir uses ("gin",
+// "echo" or "net/http") and the position of the call that makes it listen:
+// the first that names port in a string, else the first listen call; a
+// zero position when none is found.
+func listenCall(dir, port string) (framework string, at token.Position) {
+	framework = "net/http"
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	fset := token.NewFileSet()
+	var first, named token.Position
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		if fw := frameworkOf(af); fw != "net/http" {
+			framework = fw
+		}
+		ast.Inspect(af, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || named.IsValid() {
+				return !named.IsValid()
+			}
+			if se, ok := call.Fun.(*ast.SelectorExpr); !ok || !slices.Contains(listenCalls, se.Sel.Name) {
+				return true
+			}
+			pos := fset.Position(call.Pos())
+			if !first.IsValid() {
+				first = pos
+			}
+			if namesPort(call, port) {
+				named = pos
+			}
+			return true
+		})
+	}
+	if named.IsValid() {
+		return framework, named
+	}
+	return framework, first
+}
+
+// frameworkOf returns "gin" or "echo" when the file imports that
+// framework, else "net/http".
+func frameworkOf(f *ast.File) string {
+	for _, imp := range f.Imports {
+		switch p, _ := strconv.Unquote(imp.Path.Value); {
+		case p == "github.com/gin-gonic/gin":
+			return "gin"
+		case strings.HasPrefix(p, "github.com/labstack/echo"):
+			return "echo"
+		}
+	}
+	return "net/http"
+}
+
+// namesPort reports whether a string literal in call holds ":port".
+func namesPort(call *ast.CallExpr, port string) bool {
+	found := false
+	ast.Inspect(call, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING && strings.Contains(lit.Value, ":"+port) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}

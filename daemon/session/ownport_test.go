@@ -1,0 +1,125 @@
+package session
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// TestOwnPortIsLearned: an app that listens on a port of its own is
+// served through the proxy there; its reloads stop the old version before
+// the new one starts, with the proxy holding requests in between.
+func TestOwnPortIsLearned(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.s.cfg.Env = []string{"OWN_PORT=9090"}
+		h.running()
+		if sw, _, _ := h.router.get(); len(sw) != 1 || sw[0] != "127.0.0.1:9090" {
+			t.Fatalf("proxy switches = %q, want the app's own port", sw)
+		}
+		w, ok := h.events.last(KindWarn)
+		if !ok || !strings.Contains(w.Message, "listens on :9090 itself") || !strings.Contains(w.Message, "stops the old version before the new one starts") {
+			t.Fatalf("warning = %q, want what happened and what reloads do now", w.Message)
+		}
+		h.save("a.go")
+		after(time.Second + 10*time.Millisecond) // the build; the old version stops first
+		if h.runner.started() != 2 || !h.runner.proc(1).wasStopped() {
+			t.Fatalf("started %d, old stopped %v: want the old version stopped before the new one started", h.runner.started(), h.runner.proc(1).wasStopped())
+		}
+		if _, holds, _ := h.router.get(); len(holds) == 0 || !strings.Contains(holds[len(holds)-1], "listens on :9090 itself") {
+			t.Fatalf("holds = %q, want requests held across the gap", holds)
+		}
+		after(100 * time.Millisecond)
+		if st := h.status(); st.State != StateRunning || st.Generation != 2 {
+			t.Fatalf("status = %+v, want generation 2 running", st)
+		}
+		if sw, _, _ := h.router.get(); len(sw) != 2 || sw[1] != "127.0.0.1:9090" {
+			t.Fatalf("proxy switches = %q", sw)
+		}
+	})
+}
+
+// TestAppTakesTheProxyPort: an app hard-coded to the proxy's own address
+// gets it; the proxy moves to the next free port, says so, and the next
+// session remembers.
+func TestAppTakesTheProxyPort(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, func(h *harness) {
+			h.runner.script = func(n int) script {
+				if n == 1 {
+					return func(p *fakeProc) {
+						p.exit(errors.New("exit status 1"), []string{"[GIN-debug] [ERROR] listen tcp :8080: bind: address already in use"})
+					}
+				}
+				return readyAfter(50 * time.Millisecond)
+			}
+		})
+		h.s.cfg.Env = []string{"OWN_PORT=8080"}
+		h.running()
+		st := h.status()
+		if st.URL != "http://127.0.0.1:8081" || st.Generation != 1 {
+			t.Fatalf("status = %+v, want served through the proxy on the next port", st)
+		}
+		w, _ := h.events.last(KindWarn)
+		if !strings.Contains(w.Message, "the proxy moved to http://127.0.0.1:8081") {
+			t.Fatalf("warning = %q, want it to say where the proxy went", w.Message)
+		}
+		if len(h.events.all(KindCrash)) != 0 {
+			t.Fatalf("a crash was reported for the port ginhotd gave away: %+v", h.events.all(KindCrash))
+		}
+		h.stop()
+		b, err := os.ReadFile(filepath.Join(h.s.cache.shared, ownPortsFile))
+		if err != nil || !strings.Contains(string(b), `"example.com/app/cmd/api":"8080"`) {
+			t.Fatalf("%s = %s, %v; want the port remembered", ownPortsFile, b, err)
+		}
+	})
+}
+
+// TestBindErrorNamesTheHolder: a port taken by another process is named
+// in the start failure.
+func TestBindErrorNamesTheHolder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, func(h *harness) {
+			h.runner.script = func(int) script {
+				return func(p *fakeProc) {
+					p.exit(errors.New("exit status 1"), []string{"listen tcp 127.0.0.1:1: bind: address already in use"})
+				}
+			}
+		})
+		h.run()
+		after(1100 * time.Millisecond)
+		e, ok := h.events.last(KindCrash)
+		if !ok || !strings.Contains(e.Reason, ":1 is taken by another process") {
+			t.Fatalf("crash = %+v, want the port and its holder", e)
+		}
+	})
+}
+
+// TestListenCall finds the call that makes each kind of app listen, and
+// the framework it uses.
+func TestListenCall(t *testing.T) {
+	tests := []struct {
+		name, src, port, framework string
+		line                       int
+	}{
+		{"gin hard-coded", "package main\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc main() {\n\tr := gin.Default()\n\tr.Run(\":8080\")\n}\n", "8080", "gin", 7},
+		{"echo from a config", "package main\n\nimport \"github.com/labstack/echo/v4\"\n\nfunc main() {\n\te := echo.New()\n\te.Logger.Fatal(e.Start(cfg.Addr))\n}\n", "9000", "echo", 7},
+		{"net/http, the literal wins", "package main\n\nimport \"net/http\"\n\nfunc main() {\n\tgo http.ListenAndServe(\":6060\", nil)\n\thttp.ListenAndServe(\":8080\", nil)\n}\n", "8080", "net/http", 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(tt.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fw, at := listenCall(dir, tt.port)
+			if fw != tt.framework || at.Line != tt.line || filepath.Base(at.Filename) != "main.go" {
+				t.Fatalf("listenCall = %s at %v, want %s at main.go:%d", fw, at, tt.framework, tt.line)
+			}
+		})
+	}
+}
