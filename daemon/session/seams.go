@@ -292,7 +292,7 @@ func (r proxyRouter) Pause(reason string) Drainer {
 	}
 	return nil
 }
-func (r proxyRouter) ClearFail()         { r.p.ClearFail() }
+func (r proxyRouter) ClearFail() { r.p.ClearFail() }
 
 func (r proxyRouter) Close() error {
 	r.p.Close()
