@@ -123,3 +123,38 @@ func TestListenCall(t *testing.T) {
 		})
 	}
 }
+
+// TestStartFailureWaitsForAChange: an app that cannot start (a variable
+// not set) is started again with backoff a bounded number of times, its
+// output shown once, and then waits for a change, which starts it again.
+func TestStartFailureWaitsForAChange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, func(h *harness) {
+			h.runner.script = func(int) script {
+				return func(p *fakeProc) { p.exit(errors.New("exit status 2"), []string{"DATABASE_URL is not set"}) }
+			}
+		})
+		h.run()
+		after(time.Minute)
+		starts := h.runner.started()
+		if starts != maxRetries+1 {
+			t.Fatalf("%d starts in a minute, want %d and then a wait", starts, maxRetries+1)
+		}
+		crashes := h.events.all(KindCrash)
+		if crashes[0].Output != "DATABASE_URL is not set" || crashes[1].Output != "" || !strings.Contains(crashes[1].Reason, "the same output as the last time") {
+			t.Fatalf("crash outputs %q, %q (%s): want the output once", crashes[0].Output, crashes[1].Output, crashes[1].Reason)
+		}
+		if w, _ := h.events.last(KindWarn); !strings.Contains(w.Message, "until a file changes or you run the restart command") {
+			t.Fatalf("warning %q, want what it waits for", w.Message)
+		}
+		if st := h.status(); st.State != StateCrashed || !strings.Contains(st.Error, "gave up restarting") {
+			t.Fatalf("status = %+v, want crashed, waiting", st)
+		}
+		h.write("config.yaml", "db: up\n")
+		h.report("config.yaml")
+		after(10 * time.Millisecond)
+		if h.runner.started() != starts+1 {
+			t.Fatalf("a change started it %d times, want once", h.runner.started()-starts)
+		}
+	})
+}

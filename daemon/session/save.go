@@ -77,7 +77,8 @@ func (s *Session) onChanged(c change) {
 // take is where every change enters: it hashes each changed file, once,
 // drops the paths whose content the session already acted on (a save the
 // editor and the watcher both report), runs the generator steps the rest
-// sets off, and decides on what is left.
+// sets off, and decides on what is left. A target that gave up restarting
+// tries again.
 func (s *Session) take(c change) {
 	var fresh []string
 	for _, p := range c.paths {
@@ -98,6 +99,7 @@ func (s *Session) take(c change) {
 	if c, ok := s.generateFor(c); ok {
 		s.decide(c)
 	}
+	s.wakeParked(c)
 }
 
 // absent stands for the digest of a file that does not exist.

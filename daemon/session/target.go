@@ -48,6 +48,9 @@ type target struct {
 	buildCancel context.CancelFunc
 
 	startID    int
+	retries    int        // crash restarts since the last good binary or healthy run
+	parked     string     // the binary it gave up restarting; it waits for a change or a restart command
+	lastOutput string     // the app output of the last failure, shown once per distinct failure
 	lastGood   string     // binary of the version that last became ready
 	cur        *version   // the version serving
 	versions   []*version // every version whose process is alive
@@ -145,6 +148,9 @@ func (t *target) status() TargetStatus {
 	if t.gone != "" {
 		ts.Error = t.gone
 	}
+	if t.parked != "" {
+		ts.Error += " (gave up restarting: save a change or run the restart command)"
+	}
 	t.debugStatus(&ts)
 	return ts
 }
@@ -190,10 +196,27 @@ func (t *target) abandonBuild() {
 // the last fault are over. It reports whether the diagnostics changed.
 func (t *target) binaryGood() bool {
 	t.clearFault()
-	t.backoff.Reset()
+	t.healthy()
 	changed := t.buildDiags != nil
 	t.buildDiags = nil
 	return changed
+}
+
+// healthy restarts t's crash backoff from its first step: a new binary, or
+// a version that ran well for a while, is no crash loop.
+func (t *target) healthy() {
+	t.backoff.Reset()
+	t.retries, t.parked = 0, ""
+}
+
+// newOutput reports whether out, the app output of a failure, differs
+// from the last failure's, and records it.
+func (t *target) newOutput(out string) bool {
+	if out == t.lastOutput {
+		return false
+	}
+	t.lastOutput = out
+	return true
 }
 
 // buildBroke records that the build in flight, or a step before it, failed
@@ -208,7 +231,7 @@ func (t *target) buildBroke(msg string, diags []build.Diagnostic) {
 // save or not) is to start as t's next version, and returns that start.
 func (t *target) startRequested(bin, key string, cause Cause, prepared bool) *pending {
 	t.startID++
-	t.starting = true
+	t.starting, t.parked = true, ""
 	t.stopRetry()
 	return &pending{id: t.startID, bin: bin, key: key, cause: cause, prepared: prepared}
 }
