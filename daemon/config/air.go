@@ -72,6 +72,11 @@ func (n Notice) String() string {
 // airDefaultBin is the binary air runs when bin is not set.
 const airDefaultBin = "./tmp/main"
 
+// airDefaultDelay is air's build.delay when the file does not set it
+// (defaultConfigBase in air's runner/config.go), the value `air init`
+// writes.
+const airDefaultDelay = 1000 * time.Millisecond
+
 // airDefaultPollInterval is air's poll interval when poll_interval is 0.
 const airDefaultPollInterval = 500 * time.Millisecond
 
@@ -316,10 +321,7 @@ func (a *air) buildKey(p, k string, v any) {
 		}
 	case "delay":
 		if dur, ok := a.millis(p, v, false); ok {
-			if dur > 0 {
-				c.Debounce = Duration(dur)
-			}
-			a.mapped(p, "debounce = %q", c.Debounce.D().String())
+			a.delay(p, dur)
 		}
 	case "kill_delay":
 		if dur, ok := a.millis(p, v, true); ok {
@@ -365,6 +367,26 @@ func (a *air) buildKey(p, k string, v any) {
 	default:
 		a.unknown(p)
 	}
+}
+
+// delay maps air's build.delay. At air's default it is no choice of the
+// user's (air init writes it, and air reads 0 as it), so ginhotd keeps its
+// own debounce: it coalesces the saves that arrive together and cancels a
+// build a newer save makes stale, where air waits out the whole delay
+// before every build. Any other value is carried over.
+func (a *air) delay(p string, dur time.Duration) {
+	c := a.c
+	if dur == 0 || dur == airDefaultDelay {
+		what := "1000 is air's default (what air init writes)"
+		if dur == 0 {
+			what = "0 means air's default, 1000"
+		}
+		a.notice(p, NotNeeded, fmt.Sprintf("%s, not a choice: ginhotd keeps debounce = %q, as it coalesces saves and cancels a build a newer save makes stale; set debounce to change it",
+			what, c.Debounce.D().String()))
+		return
+	}
+	c.Debounce = Duration(dur)
+	a.mapped(p, "debounce = %q (not air's default %d, so kept)", c.Debounce.D().String(), airDefaultDelay.Milliseconds())
 }
 
 // nonEmpty reads the string list v at p; an empty list is noted as not

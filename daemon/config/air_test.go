@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,9 @@ func TestEveryAirKeyHasAnAnswer(t *testing.T) {
 		{"build.exclude_unchanged", "[build]\nexclude_unchanged = true", NotNeeded, nil},
 		{"build.follow_symlink", "[build]\nfollow_symlink = true", NotNeeded, nil},
 		{"build.delay", "[build]\ndelay = 200", Mapped, func(c Config) bool { return c.Debounce.D() == 200*time.Millisecond }},
+		{"build.delay", "[build]\ndelay = 1500", Mapped, func(c Config) bool { return c.Debounce.D() == 1500*time.Millisecond }},
+		{"build.delay", "[build]\ndelay = 1000", NotNeeded, func(c Config) bool { return c.Debounce == Default().Debounce }},
+		{"build.delay", "[build]\ndelay = 0", NotNeeded, func(c Config) bool { return c.Debounce == Default().Debounce }},
 		{"build.kill_delay", "[build]\nkill_delay = 800", Mapped, func(c Config) bool { return c.KillTimeout.D() == 800*time.Millisecond }},
 		{"build.kill_delay", "[build]\nkill_delay = \"2s\"", Mapped, func(c Config) bool { return c.KillTimeout.D() == 2*time.Second }},
 		{"build.send_interrupt", "[build]\nsend_interrupt = true", Mapped, func(c Config) bool { return c.StopSignal == "SIGINT" }},
@@ -295,6 +299,35 @@ func TestDurationMarshalsShort(t *testing.T) {
 	for d, want := range map[time.Duration]string{time.Minute: "1m", 90 * time.Second: "90s", 1500 * time.Millisecond: "1.5s", 0: "0s"} {
 		if b, _ := Duration(d).MarshalText(); string(b) != want {
 			t.Errorf("%v marshals as %q, want %q", d, b, want)
+		}
+	}
+}
+
+// TestAirDelayAtAirsDefaultIsNotCarriedOver checks that delay = 1000 (what
+// air init writes) and 0 (which air reads as 1000) keep ginhotd's debounce,
+// and that the notice says which happened and why.
+func TestAirDelayAtAirsDefaultIsNotCarriedOver(t *testing.T) {
+	tests := []struct {
+		toml string
+		want time.Duration
+		msg  string
+	}{
+		{"[build]\ndelay = 1000\n", Default().Debounce.D(), `1000 is air's default (what air init writes), not a choice: ginhotd keeps debounce = "50ms", as it coalesces saves and cancels a build a newer save makes stale; set debounce to change it`},
+		{"[build]\ndelay = 0\n", Default().Debounce.D(), `0 means air's default, 1000, not a choice: ginhotd keeps debounce = "50ms"`},
+		{"[build]\ndelay = 300\n", 300 * time.Millisecond, `became debounce = "300ms" (not air's default 1000, so kept)`},
+		{"[build." + runtime.GOOS + "]\ndelay = 1000\n", Default().Debounce.D(), "1000 is air's default"},
+	}
+	for _, tc := range tests {
+		c := loadAir(t, tc.toml)
+		if c.Debounce.D() != tc.want {
+			t.Errorf("%q: debounce %v, want %v", tc.toml, c.Debounce.D(), tc.want)
+		}
+		var msgs []string
+		for _, n := range c.Notices {
+			msgs = append(msgs, n.Message)
+		}
+		if len(msgs) != 1 || !strings.HasPrefix(msgs[0], tc.msg) {
+			t.Errorf("%q: notices %q, want one starting %q", tc.toml, msgs, tc.msg)
 		}
 	}
 }
