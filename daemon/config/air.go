@@ -408,7 +408,7 @@ func (a *air) nonEmpty(p string, v any) ([]string, bool) {
 func (a *air) globs(p string, ss []string, key string, glob func(string) string) {
 	var gs []string
 	for _, s := range ss {
-		gs = append(gs, glob(s))
+		gs = append(gs, glob(a.rebase(strings.TrimPrefix(filepath.ToSlash(s), "./"))))
 	}
 	if key == "exclude" {
 		a.c.Exclude = append(a.c.Exclude, gs...)
@@ -769,6 +769,14 @@ func (a *air) buildCmd() {
 	}
 	var said []string
 	for i := range goBuild {
+		if len(words[i]) == 2 && words[i][0] == "cd" {
+			if !a.cdToModule(words[i][1]) {
+				a.custom(true) // a build in another directory: only a shell can do it
+				return
+			}
+			said = append(said, fmt.Sprintf("%q not needed: ginhotd builds in the module root, which is that directory", parts[i]))
+			continue
+		}
 		if _, rest := leadingEnv(words[i]); len(rest) >= 2 && rest[0] == "go" && rest[1] == "generate" {
 			c.GoGenerate = true
 			said = append(said, "go_generate = true")
@@ -788,6 +796,35 @@ func (a *air) buildCmd() {
 		a.notice(p, Warning, fmt.Sprintf("%q runs after the build in air; ginhotd does not run it", part))
 	}
 	a.notice(p, Mapped, "became "+strings.Join(said, "; "))
+}
+
+// cdToModule reports whether cd dir, run where air runs (the directory of
+// the air file), enters the module root: a repository's .air.toml with the
+// module in a subdirectory says `cd server && go build …`.
+func (a *air) cdToModule(dir string) bool {
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(filepath.Dir(a.name), dir)
+	}
+	return filepath.Clean(dir) == a.c.Dir || a.c.Named != "" && filepath.Clean(dir) == a.c.Named
+}
+
+// rebase makes a path of the air file, relative to the air file's
+// directory, relative to the module root when the air file lies above it
+// ("server/log/**" → "log/**" for a module in server/). Other paths are
+// returned unchanged.
+func (a *air) rebase(p string) string {
+	root := a.c.Dir
+	if a.c.Named != "" {
+		root = a.c.Named
+	}
+	sub, err := filepath.Rel(filepath.Dir(a.name), root)
+	if err != nil || sub == "." || strings.HasPrefix(sub, "..") {
+		return p
+	}
+	if rest, ok := strings.CutPrefix(p, filepath.ToSlash(sub)+"/"); ok {
+		return rest
+	}
+	return p
 }
 
 func describeStep(g Generate) string {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -329,5 +330,41 @@ func TestAirDelayAtAirsDefaultIsNotCarriedOver(t *testing.T) {
 		if len(msgs) != 1 || !strings.HasPrefix(msgs[0], tc.msg) {
 			t.Errorf("%q: notices %q, want one starting %q", tc.toml, msgs, tc.msg)
 		}
+	}
+}
+
+// TestRepositoryAirFileAboveTheModule checks an .air.toml at a
+// repository's root read for the module in its server/ directory: `cd
+// server` before go build is where ginhotd builds anyway, paths under
+// server/ become relative to the module, and a cd elsewhere keeps the
+// whole cmd as build_cmd.
+func TestRepositoryAirFileAboveTheModule(t *testing.T) {
+	repo := t.TempDir()
+	write(t, repo, ".air.toml", "[build]\ncmd = \"cd server && go build -o ../tmp/main ./cmd/api\"\nexclude_dir = [\"server/log\", \"./server/tmp\", \"docs\"]\n")
+	if err := os.Mkdir(filepath.Join(repo, "server"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, repo, "server/go.mod", "module example.com/server\n\ngo 1.22\n")
+	c, err := Load(filepath.Join(repo, "server"), filepath.Join(repo, ".air.toml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Generate) != 0 || c.BuildCmd != "" || !cmp.Equal(c.Targets, []string{"./cmd/api"}) {
+		t.Errorf("cd server && go build: generate %v, build_cmd %q, targets %q", c.Generate, c.BuildCmd, c.Targets)
+	}
+	if n := noticeFor(t, c, "build.cmd"); !strings.Contains(n.Message, `"cd server" not needed: ginhotd builds in the module root`) {
+		t.Errorf("build.cmd notice: %s", n)
+	}
+	if diff := cmp.Diff([]string{"log/**", "tmp/**", "docs/**"}, c.Exclude); diff != "" {
+		t.Errorf("exclude (-want +got):\n%s", diff)
+	}
+
+	write(t, repo, ".air.toml", "[build]\ncmd = \"cd web && go build -o ../tmp/main .\"\n")
+	c, err = Load(filepath.Join(repo, "server"), filepath.Join(repo, ".air.toml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Generate) != 0 || c.BuildCmd != `sh -c 'cd web && go build -o ../tmp/main .'` {
+		t.Errorf("cd web && go build: generate %v, build_cmd %q", c.Generate, c.BuildCmd)
 	}
 }
