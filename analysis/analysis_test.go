@@ -812,3 +812,54 @@ func TestQuickTargets(t *testing.T) {
 		t.Errorf("an import-path target: got %q, want no guess", got)
 	}
 }
+
+// TestTargetDirectoryWithoutPackage checks a named directory that holds no
+// package: the only main below it is the target, several are listed with
+// the lines that pick them, and none is still "no such package".
+func TestTargetDirectoryWithoutPackage(t *testing.T) {
+	one := t.TempDir()
+	write(t, one, "go.mod", "module example.com/one\n\ngo 1.22\n")
+	write(t, one, "cmd/server/main.go", "package main\n\nimport _ \"net/http\"\n\nfunc main() {}\n")
+	write(t, one, "internal/lib/lib.go", "package lib\n")
+	for _, target := range []string{"./cmd", "./cmd/", "./cmd/...", "./..."} {
+		g := load(t, one, Options{Targets: []string{target}})
+		if diff := cmp.Diff([]Target{{Path: "example.com/one/cmd/server", Dir: filepath.Join(one, "cmd", "server"), Name: "./cmd/server"}}, g.Targets()); diff != "" {
+			t.Errorf("target %s (-want +got):\n%s", target, diff)
+		}
+		want := "target " + target + ` holds no package: running ./cmd/server, the only main package below it; to pin it, put targets = ["./cmd/server"] in ginhot.toml`
+		if got := g.Notice(); got != want {
+			t.Errorf("target %s: Notice() = %q\nwant %q", target, got, want)
+		}
+	}
+	nogin := abs(t, "nogin")
+	_, err := Load(context.Background(), Options{Dir: nogin, Targets: []string{"./cmd"}, Env: testEnv("GOWORK=off")})
+	want := "analysis: target ./cmd holds no package, and 2 main packages lie below it; pick the one to run:\n" +
+		`  ./cmd/a: --target ./cmd/a   or   targets = ["./cmd/a"] in ginhot.toml` + "\n" +
+		`  ./cmd/b: --target ./cmd/b   or   targets = ["./cmd/b"] in ginhot.toml` + "\n" +
+		`  (to run all of them: targets = ["./cmd/a", "./cmd/b"] in ginhot.toml)`
+	if err == nil || err.Error() != want {
+		t.Errorf("two mains below: err = %v\nwant %s", err, want)
+	}
+	for _, target := range []string{"./internal", "./internal/..."} {
+		_, err = Load(context.Background(), Options{Dir: one, Targets: []string{target}, Env: testEnv("GOWORK=off")})
+		if err == nil || !strings.Contains(err.Error(), "target "+target+": no such package") {
+			t.Errorf("no main below %s: err = %v", target, err)
+		}
+	}
+}
+
+func TestDependsOn(t *testing.T) {
+	shop := load(t, abs(t, "shop"), Options{})
+	api := shop.Targets()[0].Path
+	if !shop.DependsOn(api, "github.com/gin-gonic/gin") || !shop.DependsOn(api, "github.com/gin-gonic") || shop.DependsOn(api, "github.com/gin-gonic/gi") {
+		t.Errorf("DependsOn(%s) wrong for Gin", api)
+	}
+	if shop.DependsOn("example.com/nope", "github.com/gin-gonic/gin") {
+		t.Error("DependsOn is true for a path that is no target")
+	}
+	web := load(t, abs(t, "plainhttp"), Options{})
+	server := web.Targets()[0].Path
+	if !web.DependsOn(server, "net/http") || web.DependsOn(server, "github.com/gin-gonic/gin") {
+		t.Errorf("DependsOn(%s) wrong for net/http", server)
+	}
+}

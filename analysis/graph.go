@@ -169,6 +169,24 @@ func (g *Graph) rootOf(path string) string {
 	return best
 }
 
+// DependsOn reports whether the target with import path target imports,
+// directly or through other packages, the package prefix or a package below
+// it: "github.com/labstack/echo" matches "github.com/labstack/echo/v4". It
+// is false for a path that is no target.
+func (g *Graph) DependsOn(target, prefix string) bool {
+	for i, t := range g.targets {
+		if t.Path != target {
+			continue
+		}
+		for pkg := range g.reach[i] {
+			if pkg == prefix || strings.HasPrefix(pkg, prefix+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // within reports whether path is dir or lies below it.
 func within(path, dir string) bool {
 	return path == dir || strings.HasPrefix(path, dir+string(filepath.Separator))

@@ -483,15 +483,24 @@ func (g *Graph) pickLines(pkgs []*pkgInfo) string {
 	return b.String()
 }
 
-// resolveTarget finds the local main package named by t.
+// resolveTarget finds the local main package named by t. A directory that
+// holds no package ("./cmd", or the pattern "./cmd/...") names the only main
+// package below it, as air users write `go build ./cmd/...`; with several
+// below it, the error lists each with the line that picks it.
 func (g *Graph) resolveTarget(t string) (*pkgInfo, error) {
 	var pi *pkgInfo
 	if t == "." || strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../") || filepath.IsAbs(t) {
-		dir := t
+		pattern := strings.HasSuffix(t, "/...")
+		dir := strings.TrimSuffix(t, "/...")
 		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(g.dir, filepath.FromSlash(t))
+			dir = filepath.Join(g.dir, filepath.FromSlash(dir))
 		}
-		pi = g.byDir[filepath.Clean(dir)]
+		dir = filepath.Clean(dir)
+		if pi = g.byDir[dir]; pi == nil || pi.missing || pattern && !pi.main {
+			if below, err := g.mainBelow(t, dir); below != nil || err != nil {
+				return below, err
+			}
+		}
 	} else {
 		pi = g.pkgs[t]
 	}
@@ -502,6 +511,37 @@ func (g *Graph) resolveTarget(t string) (*pkgInfo, error) {
 		return nil, fmt.Errorf("analysis: target %s: %s is not a main package", t, pi.path)
 	}
 	return pi, nil
+}
+
+// mainBelow returns the only main package in a directory below dir, for the
+// target t that names dir; nil if there is none. Choosing one says so in the
+// graph's notice; several are an error that lists them.
+func (g *Graph) mainBelow(t, dir string) (*pkgInfo, error) {
+	var below []*pkgInfo
+	for _, m := range g.mains {
+		if pi := g.pkgs[m]; pi != nil && pi.dir != dir && within(pi.dir, dir) {
+			below = append(below, pi)
+		}
+	}
+	slices.SortFunc(below, func(a, b *pkgInfo) int { return strings.Compare(a.dir, b.dir) })
+	switch len(below) {
+	case 0:
+		return nil, nil
+	case 1:
+		name := g.pkgName(below[0].path)
+		msg := fmt.Sprintf("target %s holds no package: running %s, the only main package below it; to pin it, put targets = [%q] in ginhot.toml", t, name, name)
+		if g.notice != "" {
+			msg = g.notice + "; " + msg
+		}
+		g.notice = msg
+		return below[0], nil
+	}
+	all := make([]string, len(below))
+	for i, pi := range below {
+		all[i] = strconv.Quote(g.pkgName(pi.path))
+	}
+	return nil, fmt.Errorf("analysis: target %s holds no package, and %d main packages lie below it; pick the one to run:\n%s\n  (to run all of them: targets = [%s] in ginhot.toml)",
+		t, len(below), g.pickLines(below), strings.Join(all, ", "))
 }
 
 // bfs returns, for every package reachable from root, the package that

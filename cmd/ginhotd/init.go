@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -23,8 +25,9 @@ const initScanLimit = 50000
 
 // found is what `ginhotd init` detected in a module.
 type found struct {
-	mains       []analysis.Target
-	mainsErr    error
+	mains       []mainPkg
+	notice      string   // how the targets were chosen, when the user should know
+	missing     []string // why named targets, or any target, were not found
 	templates   []string // dirs holding template files
 	static      []string // dirs of static assets
 	templ       bool
@@ -34,6 +37,39 @@ type found struct {
 	envFiles    []string
 	extraExts   []string // template extensions the default restart globs miss
 	scanLimited bool
+
+	// suggest are generator steps for the generators found that the air
+	// config did not run: written commented out, never enabled.
+	suggest []suggestion
+	// suggestGoGenerate is set when //go:generate lines were found and the
+	// air config did not run go generate.
+	suggestGoGenerate bool
+	// ran says, per generator found, that the user's config runs it.
+	ran []string
+}
+
+// mainPkg is a target init found, with what it is built on.
+type mainPkg struct {
+	analysis.Target
+	kind   string // "Gin main", "Echo main", "net/http main", …
+	detail string // said after the name: "labstack/echo"
+}
+
+// suggestion is a generator step init writes commented out.
+type suggestion struct {
+	why  string // what was found ("found .templ files")
+	step config.Generate
+}
+
+// frameworks name what a main is built on, first match wins: Gin first, as
+// Echo and the others import net/http too.
+var frameworks = []struct{ path, kind, detail string }{
+	{"github.com/gin-gonic/gin", "Gin main", ""},
+	{"github.com/labstack/echo", "Echo main", "labstack/echo"},
+	{"github.com/go-chi/chi", "chi main", "go-chi/chi"},
+	{"github.com/gorilla/mux", "gorilla/mux main", ""},
+	{"github.com/gofiber/fiber", "Fiber main", "gofiber/fiber"},
+	{"net/http", "net/http main", ""},
 }
 
 // initCmd writes a commented ginhot.toml for the module at dir.
@@ -47,6 +83,10 @@ func initCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Writer
 		return fail("%v", err)
 	}
 	if !exists(filepath.Join(abs, "go.mod")) && !exists(filepath.Join(abs, "go.work")) {
+		if sub := moduleBelow(abs); sub != "" {
+			return fail("%s holds no go.mod or go.work; the module is in %s/: run `ginhotd init %s` (it reads this directory's .air.toml)",
+				abs, sub, filepath.Join(dir, sub))
+		}
 		return fail("%s holds no go.mod or go.work: run it in your module's root", abs)
 	}
 	out := filepath.Join(abs, config.FileName)
@@ -55,7 +95,7 @@ func initCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Writer
 	}
 	from := f.from
 	if from == "" {
-		if from, err = config.FindAirFile(abs); err != nil {
+		if from, err = findAirFile(abs); err != nil {
 			return fail("cannot convert %s: %v", from, err)
 		}
 	} else if !filepath.IsAbs(from) {
@@ -68,8 +108,15 @@ func initCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Writer
 		}
 	}
 	fd := detect(ctx, abs, cfg)
-	addDetected(&cfg, fd)
-	text := render(cfg, fd, from)
+	addDetected(&cfg, &fd)
+	shown := from
+	if from != "" {
+		shown = filepath.Base(from)
+		if r, err := filepath.Rel(abs, from); err == nil && filepath.Dir(from) != abs {
+			shown = r
+		}
+	}
+	text := render(cfg, fd, shown)
 	if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
 		return fail("%v", err)
 	}
@@ -87,6 +134,65 @@ func initCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", out)
 	return 0
+}
+
+// findAirFile returns the air config for the module at dir: dir's own, else
+// the first found in the directories above it up to the repository root
+// (the directory holding .git), where a monorepo keeps the .air.toml for a
+// module in a subdirectory. Without a repository root above dir, only dir
+// is looked at.
+func findAirFile(dir string) (string, error) {
+	for d := dir; ; {
+		if air, err := config.FindAirFile(d); air != "" || err != nil {
+			return air, err
+		}
+		if exists(filepath.Join(d, ".git")) {
+			return "", nil
+		}
+		up := filepath.Dir(d)
+		if up == d || !inRepository(up) {
+			return "", nil
+		}
+		d = up
+	}
+}
+
+// inRepository reports whether dir or a directory above it holds .git.
+func inRepository(dir string) bool {
+	for {
+		if exists(filepath.Join(dir, ".git")) {
+			return true
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return false
+		}
+		dir = up
+	}
+}
+
+// moduleBelow returns the only directory below dir, at most two levels
+// down, that holds a go.mod ("server", "apps/backend"); "" when there is
+// none or several.
+func moduleBelow(dir string) string {
+	var found []string
+	for _, pat := range []string{"*/go.mod", "*/*/go.mod"} {
+		ms, _ := filepath.Glob(filepath.Join(dir, pat))
+		for _, m := range ms {
+			rel, _ := filepath.Rel(dir, filepath.Dir(m))
+			if first := strings.Split(filepath.ToSlash(rel), "/")[0]; !strings.HasPrefix(first, ".") && first != "vendor" && first != "testdata" && first != "node_modules" {
+				found = append(found, filepath.ToSlash(rel))
+			}
+		}
+	}
+	// A module inside another (a stand-in replaced into it) does not count.
+	found = slices.DeleteFunc(found, func(m string) bool {
+		return slices.ContainsFunc(found, func(o string) bool { return strings.HasPrefix(m, o+"/") })
+	})
+	if len(found) != 1 {
+		return ""
+	}
+	return found[0]
 }
 
 // noticeLine says in one line what became of an air key.
@@ -109,19 +215,14 @@ func exists(p string) bool {
 	return err == nil
 }
 
-// detect finds Gin mains, template and static dirs, generators and .env
+// detect finds the mains, template and static dirs, generators and .env
 // files.
 func detect(ctx context.Context, dir string, cfg config.Config) found {
 	var fd found
-	g, err := analysis.Load(ctx, analysis.Options{Dir: dir, Targets: cfg.Targets, Tags: cfg.Tags, Env: cfg.BuildEnv})
-	if err != nil {
-		fd.mainsErr = err
-	} else {
-		fd.mains = g.Targets()
-	}
+	fd.findMains(ctx, dir, cfg)
 	mainDirs := map[string]bool{}
-	for _, t := range fd.mains {
-		mainDirs[t.Dir] = true
+	for _, m := range fd.mains {
+		mainDirs[m.Dir] = true
 	}
 	tmplExts := map[string]bool{".tmpl": true, ".gohtml": true, ".html": true, ".tpl": true}
 	n := 0
@@ -188,6 +289,59 @@ func detect(ctx context.Context, dir string, cfg config.Config) found {
 	return fd
 }
 
+// findMains loads the package graph with the targets cfg names, keeping
+// going past those that are not there. When none of them is, it looks for
+// the mains itself, as ginhotd run would without targets: a target that is
+// reported missing is never written.
+func (fd *found) findMains(ctx context.Context, dir string, cfg config.Config) {
+	opts := analysis.Options{Dir: dir, Targets: cfg.Targets, Tags: cfg.Tags, Env: cfg.BuildEnv, KeepGoing: true}
+	g, err := analysis.Load(ctx, opts)
+	if err == nil && len(g.Targets()) == 0 && len(cfg.Targets) > 0 && !slices.ContainsFunc(g.Missing(), ambiguous) {
+		fd.missing = g.Missing()
+		opts.Targets = nil
+		g, err = analysis.Load(ctx, opts)
+	}
+	if err != nil {
+		fd.missing = append(fd.missing, err.Error())
+		return
+	}
+	fd.missing = append(fd.missing, g.Missing()...)
+	fd.notice = g.Notice()
+	for _, t := range g.Targets() {
+		m := mainPkg{Target: t, kind: "main package", detail: "it imports neither Gin nor net/http"}
+		for _, f := range frameworks {
+			if g.DependsOn(t.Path, f.path) {
+				m.kind, m.detail = f.kind, f.detail
+				break
+			}
+		}
+		fd.mains = append(fd.mains, m)
+	}
+}
+
+// pinClause is the advice in analysis's notices to pin the targets, which
+// init does itself by writing them.
+var pinClause = regexp.MustCompile(`; to pin it, [^;]*`)
+
+// initNotice is how the targets were chosen, without the advice to write
+// the targets line init writes.
+func (fd found) initNotice() string {
+	if fd.notice == "" {
+		return ""
+	}
+	names := make([]string, len(fd.mains))
+	for i, m := range fd.mains {
+		names[i] = strconv.Quote(m.Name)
+	}
+	return pinClause.ReplaceAllString(fd.notice, "") + "; init writes targets = [" + strings.Join(names, ", ") + "]"
+}
+
+// ambiguous reports whether a reason a target was not found lists several
+// mains to pick from: init then writes none of them, as air ran one.
+func ambiguous(missing string) bool {
+	return strings.Contains(missing, "pick the one to run")
+}
+
 func isEnvTemplate(name string) bool {
 	for _, s := range []string{".example", ".sample", ".template", ".dist", ".defaults"} {
 		if strings.HasSuffix(name, s) {
@@ -228,28 +382,47 @@ func scanGo(p string) (swagTitle, goGenerate bool) {
 	return swagTitle, goGenerate
 }
 
-// addDetected adds what detect found to cfg, unless the air file already
-// said it.
-func addDetected(cfg *config.Config, fd found) {
-	has := func(tool string) bool {
+// addDetected adds what detect found to cfg, unless the air config already
+// said it. A generator the config does not run is only suggested: init
+// invents nothing that runs, and nothing that rewrites committed files.
+func addDetected(cfg *config.Config, fd *found) {
+	runs := func(tool string) bool {
 		for _, g := range cfg.Generate {
 			if w, err := config.SplitWords(g.Run); err == nil && len(w) > 0 && filepath.Base(w[0]) == tool {
 				return true
 			}
 		}
+		for _, w := range strings.Fields(cfg.BuildCmd) {
+			if filepath.Base(strings.Trim(w, `'"`)) == tool {
+				return true
+			}
+		}
 		return false
 	}
-	if fd.templ && !has("templ") {
-		cfg.Generate = append(cfg.Generate, withTimeout(config.GuessGenerate("templ generate")))
+	gens := []struct {
+		on        bool
+		tool, run string
+		why       string
+	}{
+		{fd.templ, "templ", "templ generate", "found .templ files"},
+		{fd.sqlc, "sqlc", "sqlc generate", "found sqlc config"},
+		{fd.swagMain != "", "swag", "swag init -g " + fd.swagMain, "found swag annotations in " + fd.swagMain},
 	}
-	if fd.sqlc && !has("sqlc") {
-		cfg.Generate = append(cfg.Generate, withTimeout(config.GuessGenerate("sqlc generate")))
+	for _, g := range gens {
+		switch {
+		case !g.on:
+		case runs(g.tool):
+			fd.ran = append(fd.ran, g.why+": your air config runs "+g.tool)
+		default:
+			fd.suggest = append(fd.suggest, suggestion{why: g.why, step: withTimeout(config.GuessGenerate(g.run))})
+		}
 	}
-	if fd.swagMain != "" && !has("swag") {
-		cfg.Generate = append(cfg.Generate, withTimeout(config.GuessGenerate("swag init -g "+fd.swagMain)))
-	}
-	if fd.goGenerate {
-		cfg.GoGenerate = true
+	switch {
+	case !fd.goGenerate:
+	case cfg.GoGenerate:
+		fd.ran = append(fd.ran, "found //go:generate lines: your air config runs go generate")
+	default:
+		fd.suggestGoGenerate = true
 	}
 	for _, e := range fd.envFiles {
 		if !slices.Contains(cfg.EnvFiles, e) {
@@ -261,6 +434,10 @@ func addDetected(cfg *config.Config, fd found) {
 			cfg.Restart = append(cfg.Restart, g)
 		}
 	}
+	cfg.Targets = nil
+	for _, m := range fd.mains {
+		cfg.Targets = append(cfg.Targets, m.Name)
+	}
 }
 
 func withTimeout(g config.Generate) config.Generate {
@@ -270,11 +447,21 @@ func withTimeout(g config.Generate) config.Generate {
 
 func (fd found) summary() []string {
 	var out []string
-	if fd.mainsErr != nil {
-		out = append(out, "no Gin main found ("+firstLine(fd.mainsErr.Error())+"); set targets in ginhot.toml")
+	for _, m := range fd.missing {
+		out = append(out, strings.TrimPrefix(m, "analysis: "))
 	}
-	for _, t := range fd.mains {
-		out = append(out, "found Gin main "+t.Name)
+	for _, m := range fd.mains {
+		l := "found " + m.kind + " " + m.Name
+		if m.detail != "" {
+			l += " (" + m.detail + ")"
+		}
+		out = append(out, l)
+	}
+	if n := fd.initNotice(); n != "" {
+		out = append(out, n)
+	}
+	if len(fd.mains) == 0 {
+		out = append(out, "no target written: set targets in ginhot.toml")
 	}
 	for _, d := range fd.templates {
 		out = append(out, "found templates in "+d+"/ (a change restarts the app)")
@@ -282,17 +469,12 @@ func (fd found) summary() []string {
 	for _, d := range fd.static {
 		out = append(out, "found static files in "+d+"/ (served from disk: no restart needed)")
 	}
-	if fd.templ {
-		out = append(out, "found .templ files: a templ generate step")
+	out = append(out, fd.ran...)
+	for _, sg := range fd.suggest {
+		out = append(out, fmt.Sprintf("%s: suggested a %q step, commented out in ginhot.toml (init enables only the generators your air config runs; uncomment it to enable)", sg.why, sg.step.Run))
 	}
-	if fd.sqlc {
-		out = append(out, "found sqlc config: a sqlc generate step")
-	}
-	if fd.swagMain != "" {
-		out = append(out, "found swag annotations in "+fd.swagMain+": a swag init step")
-	}
-	if fd.goGenerate {
-		out = append(out, "found //go:generate lines: go_generate = true")
+	if fd.suggestGoGenerate {
+		out = append(out, "found //go:generate lines: suggested go_generate = true, commented out in ginhot.toml (uncomment it to enable)")
 	}
 	for _, e := range fd.envFiles {
 		out = append(out, "found "+e+": loaded into the app's environment")
@@ -301,11 +483,6 @@ func (fd found) summary() []string {
 		out = append(out, fmt.Sprintf("stopped looking after %d files", initScanLimit))
 	}
 	return out
-}
-
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(s, "\n")
-	return l
 }
 
 // keyComments explain the keys `ginhotd init` writes.
@@ -340,22 +517,19 @@ var keyComments = map[string]string{
 }
 
 // render writes cfg as a commented ginhot.toml: addr and targets always,
-// other keys when they differ from the defaults.
+// other keys when they differ from the defaults. from is the air file it
+// came from, relative to the module root ("" for none).
 func render(cfg config.Config, fd found, from string) string {
 	var b strings.Builder
 	b.WriteString("# ginhot.toml: settings for ginhotd (see README, \"Configuration\").\n")
 	if from != "" {
-		fmt.Fprintf(&b, "# Written by `ginhotd init` from %s.\n", filepath.Base(from))
+		fmt.Fprintf(&b, "# Written by `ginhotd init` from %s.\n", from)
 	} else {
 		b.WriteString("# Written by `ginhotd init`.\n")
 	}
 	b.WriteString("# Every key is optional; durations are strings such as \"5s\".\n")
-	if cfg.Targets == nil {
-		for _, t := range fd.mains {
-			cfg.Targets = append(cfg.Targets, t.Name)
-		}
-	}
 	def := config.Default()
+	delay := delayNotice(cfg.Notices)
 	cv, dv := reflect.ValueOf(cfg), reflect.ValueOf(def)
 	ct := cv.Type()
 	for i := range ct.NumField() {
@@ -369,13 +543,33 @@ func render(cfg config.Config, fd found, from string) string {
 			continue
 		}
 		if key == "targets" && cfg.Targets == nil {
-			b.WriteString("\n# main packages to run; none found that imports Gin, so set them:\n# targets = [\"./cmd/api\"]\n")
+			b.WriteString("\n# main packages to run; init chose none, so set them:\n")
+			for _, m := range fd.missing {
+				b.WriteString(comment(strings.TrimPrefix(m, "analysis: ")))
+			}
+			if !slices.ContainsFunc(fd.missing, ambiguous) {
+				b.WriteString("# targets = [\"./cmd/api\"]\n")
+			}
 			continue
 		}
-		fmt.Fprintf(&b, "\n# %s\n%s", keyComments[key], tomlLine(key, v))
+		fmt.Fprintf(&b, "\n# %s\n", keyComments[key])
+		switch {
+		case key == "targets" && fd.notice != "":
+			b.WriteString(comment(fd.initNotice()))
+		case key == "debounce" && delay.Key != "":
+			b.WriteString(comment(fmt.Sprintf("from %s: %s", delay.Key, delay.Message)))
+		}
+		b.WriteString(tomlLine(key, v))
 		if key == "restart" && len(fd.templates) > 0 {
 			fmt.Fprintf(&b, "# templates found in %s/\n", strings.Join(fd.templates, "/, "))
 		}
+	}
+	if delay.Kind == config.NotNeeded {
+		b.WriteString("\n" + comment(fmt.Sprintf("%s in %s is not carried over: %s", delay.Key, from, delay.Message)))
+	}
+	if fd.suggestGoGenerate {
+		b.WriteString("\n" + comment("Suggested, not enabled: found //go:generate lines, but init enables only the generators your air config runs.") +
+			"# To run a package's //go:generate lines when its files change, uncomment:\n# go_generate = true\n")
 	}
 	if len(fd.static) > 0 {
 		fmt.Fprintf(&b, "\n# Static files in %s/ are served from disk: no restart needed.\n", strings.Join(fd.static, "/, "))
@@ -391,7 +585,70 @@ func render(cfg config.Config, fd found, from string) string {
 		}
 		b.WriteString(tomlLine("timeout", g.Timeout))
 	}
+	for _, sg := range fd.suggest {
+		g := sg.step
+		step := "[[generate]]\n" + tomlLine("run", g.Run) + tomlLine("inputs", g.Inputs)
+		if len(g.Outputs) > 0 {
+			step += tomlLine("outputs", g.Outputs)
+		}
+		step += tomlLine("timeout", g.Timeout)
+		what := ""
+		if len(g.Outputs) > 0 {
+			what = ", rewriting " + strings.Join(g.Outputs, ", ")
+		}
+		b.WriteString("\n" + comment(fmt.Sprintf("Suggested, not enabled: %s, but init enables only the generators your air config runs. "+
+			"Enabled, this step runs before the first build and when one of its inputs changes%s.", sg.why, what)))
+		fmt.Fprintf(&b, "# To enable it, remove the \"# \" in front of the %d lines below.\n", strings.Count(step, "\n"))
+		for _, l := range strings.SplitAfter(strings.TrimSuffix(step, "\n"), "\n") {
+			b.WriteString("# " + l)
+		}
+		b.WriteString("\n")
+	}
 	return b.String()
+}
+
+// comment writes s as TOML comment lines: each of its lines wrapped at
+// commentWidth, except indented ones (the pick lists of analysis), which are
+// kept as they are.
+func comment(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		words := strings.Fields(l)
+		if len(words) == 0 {
+			b.WriteString("#\n")
+			continue
+		}
+		if strings.HasPrefix(l, " ") {
+			b.WriteString("# " + l + "\n") // a list item, as analysis wrote it
+			continue
+		}
+		line := "# " + words[0]
+		for _, w := range words[1:] {
+			if len(line)+1+len(w) > commentWidth {
+				b.WriteString(line + "\n")
+				line = "# " + w
+				continue
+			}
+			line += " " + w
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+// commentWidth is where comment wraps.
+const commentWidth = 78
+
+// delayNotice returns the notice for air's build.delay (or a per-OS
+// table's), which says whether it became the debounce; the zero Notice if
+// the air config has none.
+func delayNotice(ns []config.Notice) config.Notice {
+	for _, n := range ns {
+		if k := strings.Split(n.Key, "."); len(k) >= 2 && k[0] == "build" && k[len(k)-1] == "delay" && k[1] != "rules" {
+			return n
+		}
+	}
+	return config.Notice{}
 }
 
 // tomlLine writes key = value as go-toml does.

@@ -74,7 +74,7 @@ func TestInitConvertsAnAirProject(t *testing.T) {
 		`tmp_dir (line 3): not needed: ginhotd builds outside your tree`,
 		`build.full_bin (line 15): became env = ["APP_ENV=dev"]`,
 		"found Gin main ./cmd/api",
-		"found swag annotations in cmd/api/main.go",
+		`found swag annotations in cmd/api/main.go: suggested a "swag init -g cmd/api/main.go" step, commented out in ginhot.toml`,
 		"found .env.local",
 		"wrote " + filepath.Join(dir, "ginhot.toml"),
 	} {
@@ -100,11 +100,13 @@ func TestInitConvertsAnAirProject(t *testing.T) {
 	for _, g := range c.Generate {
 		runs = append(runs, g.Run)
 	}
-	if diff := cmp.Diff([]string{"templ generate", "sqlc generate", "swag init -g cmd/api/main.go"}, runs); diff != "" {
+	// Only the generator air ran is a step; sqlc, swag and go generate,
+	// found but never run by air, are suggestions (TestInitOnlySuggests).
+	if diff := cmp.Diff([]string{"templ generate"}, runs); diff != "" {
 		t.Errorf("generate steps (-want +got):\n%s", diff)
 	}
-	if !c.GoGenerate || !cmp.Equal(c.EnvFiles, []string{".env", ".env.local"}) || !cmp.Equal(c.Env, []string{"APP_ENV=dev"}) ||
-		!cmp.Equal(c.Targets, []string{"./cmd/api"}) || c.Debounce.D().String() != "1s" || !slices.Contains(c.Restart, "**/*.tpl") {
+	if c.GoGenerate || !cmp.Equal(c.EnvFiles, []string{".env", ".env.local"}) || !cmp.Equal(c.Env, []string{"APP_ENV=dev"}) ||
+		!cmp.Equal(c.Targets, []string{"./cmd/api"}) || c.Debounce != config.Default().Debounce || !slices.Contains(c.Restart, "**/*.tpl") {
 		t.Errorf("converted config: %+v", c)
 	}
 	if slices.Contains(c.Exclude, "**/*_templ.go") {

@@ -100,15 +100,77 @@ func newFlags(stderr io.Writer) *flags {
 	fs.String("diagnostics", d.Diagnostics, "LSP diagnostics: all or complement (what gopls cannot see)")
 	fs.String("log-format", d.LogFormat, "text or json (one event per line on stdout)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
 	return f
 }
 
+// flagError says what is wrong with the command line: for a flag that does
+// not exist, the one that was probably meant ("--log" → "--log-format").
+func (f *flags) flagError(err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
+	if !ok {
+		return err.Error() + " (ginhotd -h lists the flags)"
+	}
+	name = strings.TrimLeft(name, "-")
+	if m := f.closest(name); m != "" {
+		return fmt.Sprintf("unknown flag --%s: did you mean --%s?", name, m)
+	}
+	return fmt.Sprintf("unknown flag --%s (ginhotd -h lists the flags)", name)
+}
+
+// closest returns the flag a mistyped name most likely means: the only one
+// it begins (--log for --log-format) or that begins it, else the only one
+// within two edits; "" when there is no single such flag.
+func (f *flags) closest(name string) string {
+	var prefix, near []string
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		switch {
+		case strings.HasPrefix(fl.Name, name) || strings.HasPrefix(name, fl.Name):
+			prefix = append(prefix, fl.Name)
+		case editDistance(name, fl.Name) <= 2:
+			near = append(near, fl.Name)
+		}
+	})
+	switch {
+	case len(prefix) == 1:
+		return prefix[0]
+	case len(prefix) == 0 && len(near) == 1:
+		return near[0]
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // parse parses args, allowing flags after positional arguments, and
 // collects the flags that were set as config overrides.
 func (f *flags) parse(args []string) ([]string, error) {
+	// The flag package prints an error and the usage itself; the caller
+	// says what is wrong instead (see flagError).
+	out := f.fs.Output()
+	f.fs.SetOutput(io.Discard)
+	defer f.fs.SetOutput(out)
 	var pos []string
 	for {
 		if err := f.fs.Parse(args); err != nil {
@@ -152,8 +214,10 @@ func realMain(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	pos, err := f.parse(args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			f.fs.Usage()
 			return 0
 		}
+		fmt.Fprintln(stderr, "ginhotd:", f.flagError(err))
 		return 2
 	}
 	// SIGHUP is the terminal going away (its window closed): stop as for

@@ -29,7 +29,7 @@ var (
 
 // generateHint is appended to every hint: how to have ginhotd run the
 // generator before each build.
-const generateHint = "or add a [[generate]] step to ginhot.toml (`ginhotd init` writes one)"
+const generateHint = "or add a [[generate]] step to ginhot.toml (`ginhotd init` suggests one)"
 
 // explainGenerated rewrites the diagnostics that come from generated code not
 // being there: an import path inside the module without Go files, or a name

@@ -20,7 +20,7 @@ func goroot(t *testing.T) string {
 // A package of the module that exists only once a generator has run fails
 // the build with a message that names the generator, not go get.
 func TestMissingGeneratedCode(t *testing.T) {
-	const step = "or add a [[generate]] step to ginhot.toml (`ginhotd init` writes one)"
+	const step = "or add a [[generate]] step to ginhot.toml (`ginhotd init` suggests one)"
 	tests := []struct {
 		fixture string
 		file    string // where the diagnostic is, relative to the fixture

@@ -72,6 +72,11 @@ func (n Notice) String() string {
 // airDefaultBin is the binary air runs when bin is not set.
 const airDefaultBin = "./tmp/main"
 
+// airDefaultDelay is air's build.delay when the file does not set it
+// (defaultConfigBase in air's runner/config.go), the value `air init`
+// writes.
+const airDefaultDelay = 1000 * time.Millisecond
+
 // airDefaultPollInterval is air's poll interval when poll_interval is 0.
 const airDefaultPollInterval = 500 * time.Millisecond
 
@@ -316,10 +321,7 @@ func (a *air) buildKey(p, k string, v any) {
 		}
 	case "delay":
 		if dur, ok := a.millis(p, v, false); ok {
-			if dur > 0 {
-				c.Debounce = Duration(dur)
-			}
-			a.mapped(p, "debounce = %q", c.Debounce.D().String())
+			a.delay(p, dur)
 		}
 	case "kill_delay":
 		if dur, ok := a.millis(p, v, true); ok {
@@ -367,6 +369,26 @@ func (a *air) buildKey(p, k string, v any) {
 	}
 }
 
+// delay maps air's build.delay. At air's default it is no choice of the
+// user's (air init writes it, and air reads 0 as it), so ginhotd keeps its
+// own debounce: it coalesces the saves that arrive together and cancels a
+// build a newer save makes stale, where air waits out the whole delay
+// before every build. Any other value is carried over.
+func (a *air) delay(p string, dur time.Duration) {
+	c := a.c
+	if dur == 0 || dur == airDefaultDelay {
+		what := "1000 is air's default (what air init writes)"
+		if dur == 0 {
+			what = "0 means air's default, 1000"
+		}
+		a.notice(p, NotNeeded, fmt.Sprintf("%s, not a choice: ginhotd keeps debounce = %q, as it coalesces saves and cancels a build a newer save makes stale; set debounce to change it",
+			what, c.Debounce.D().String()))
+		return
+	}
+	c.Debounce = Duration(dur)
+	a.mapped(p, "debounce = %q (not air's default %d, so kept)", c.Debounce.D().String(), airDefaultDelay.Milliseconds())
+}
+
 // nonEmpty reads the string list v at p; an empty list is noted as not
 // needed. It reports whether there is something left to convert.
 func (a *air) nonEmpty(p string, v any) ([]string, bool) {
@@ -386,7 +408,7 @@ func (a *air) nonEmpty(p string, v any) ([]string, bool) {
 func (a *air) globs(p string, ss []string, key string, glob func(string) string) {
 	var gs []string
 	for _, s := range ss {
-		gs = append(gs, glob(s))
+		gs = append(gs, glob(a.rebase(strings.TrimPrefix(filepath.ToSlash(s), "./"))))
 	}
 	if key == "exclude" {
 		a.c.Exclude = append(a.c.Exclude, gs...)
@@ -747,6 +769,14 @@ func (a *air) buildCmd() {
 	}
 	var said []string
 	for i := range goBuild {
+		if len(words[i]) == 2 && words[i][0] == "cd" {
+			if !a.cdToModule(words[i][1]) {
+				a.custom(true) // a build in another directory: only a shell can do it
+				return
+			}
+			said = append(said, fmt.Sprintf("%q not needed: ginhotd builds in the module root, which is that directory", parts[i]))
+			continue
+		}
 		if _, rest := leadingEnv(words[i]); len(rest) >= 2 && rest[0] == "go" && rest[1] == "generate" {
 			c.GoGenerate = true
 			said = append(said, "go_generate = true")
@@ -766,6 +796,35 @@ func (a *air) buildCmd() {
 		a.notice(p, Warning, fmt.Sprintf("%q runs after the build in air; ginhotd does not run it", part))
 	}
 	a.notice(p, Mapped, "became "+strings.Join(said, "; "))
+}
+
+// cdToModule reports whether cd dir, run where air runs (the directory of
+// the air file), enters the module root: a repository's .air.toml with the
+// module in a subdirectory says `cd server && go build …`.
+func (a *air) cdToModule(dir string) bool {
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(filepath.Dir(a.name), dir)
+	}
+	return filepath.Clean(dir) == a.c.Dir || a.c.Named != "" && filepath.Clean(dir) == a.c.Named
+}
+
+// rebase makes a path of the air file, relative to the air file's
+// directory, relative to the module root when the air file lies above it
+// ("server/log/**" → "log/**" for a module in server/). Other paths are
+// returned unchanged.
+func (a *air) rebase(p string) string {
+	root := a.c.Dir
+	if a.c.Named != "" {
+		root = a.c.Named
+	}
+	sub, err := filepath.Rel(filepath.Dir(a.name), root)
+	if err != nil || sub == "." || strings.HasPrefix(sub, "..") {
+		return p
+	}
+	if rest, ok := strings.CutPrefix(p, filepath.ToSlash(sub)+"/"); ok {
+		return rest
+	}
+	return p
 }
 
 func describeStep(g Generate) string {

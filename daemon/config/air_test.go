@@ -1,7 +1,9 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +71,9 @@ func TestEveryAirKeyHasAnAnswer(t *testing.T) {
 		{"build.exclude_unchanged", "[build]\nexclude_unchanged = true", NotNeeded, nil},
 		{"build.follow_symlink", "[build]\nfollow_symlink = true", NotNeeded, nil},
 		{"build.delay", "[build]\ndelay = 200", Mapped, func(c Config) bool { return c.Debounce.D() == 200*time.Millisecond }},
+		{"build.delay", "[build]\ndelay = 1500", Mapped, func(c Config) bool { return c.Debounce.D() == 1500*time.Millisecond }},
+		{"build.delay", "[build]\ndelay = 1000", NotNeeded, func(c Config) bool { return c.Debounce == Default().Debounce }},
+		{"build.delay", "[build]\ndelay = 0", NotNeeded, func(c Config) bool { return c.Debounce == Default().Debounce }},
 		{"build.kill_delay", "[build]\nkill_delay = 800", Mapped, func(c Config) bool { return c.KillTimeout.D() == 800*time.Millisecond }},
 		{"build.kill_delay", "[build]\nkill_delay = \"2s\"", Mapped, func(c Config) bool { return c.KillTimeout.D() == 2*time.Second }},
 		{"build.send_interrupt", "[build]\nsend_interrupt = true", Mapped, func(c Config) bool { return c.StopSignal == "SIGINT" }},
@@ -296,5 +301,70 @@ func TestDurationMarshalsShort(t *testing.T) {
 		if b, _ := Duration(d).MarshalText(); string(b) != want {
 			t.Errorf("%v marshals as %q, want %q", d, b, want)
 		}
+	}
+}
+
+// TestAirDelayAtAirsDefaultIsNotCarriedOver checks that delay = 1000 (what
+// air init writes) and 0 (which air reads as 1000) keep ginhotd's debounce,
+// and that the notice says which happened and why.
+func TestAirDelayAtAirsDefaultIsNotCarriedOver(t *testing.T) {
+	tests := []struct {
+		toml string
+		want time.Duration
+		msg  string
+	}{
+		{"[build]\ndelay = 1000\n", Default().Debounce.D(), `1000 is air's default (what air init writes), not a choice: ginhotd keeps debounce = "50ms", as it coalesces saves and cancels a build a newer save makes stale; set debounce to change it`},
+		{"[build]\ndelay = 0\n", Default().Debounce.D(), `0 means air's default, 1000, not a choice: ginhotd keeps debounce = "50ms"`},
+		{"[build]\ndelay = 300\n", 300 * time.Millisecond, `became debounce = "300ms" (not air's default 1000, so kept)`},
+		{"[build." + runtime.GOOS + "]\ndelay = 1000\n", Default().Debounce.D(), "1000 is air's default"},
+	}
+	for _, tc := range tests {
+		c := loadAir(t, tc.toml)
+		if c.Debounce.D() != tc.want {
+			t.Errorf("%q: debounce %v, want %v", tc.toml, c.Debounce.D(), tc.want)
+		}
+		var msgs []string
+		for _, n := range c.Notices {
+			msgs = append(msgs, n.Message)
+		}
+		if len(msgs) != 1 || !strings.HasPrefix(msgs[0], tc.msg) {
+			t.Errorf("%q: notices %q, want one starting %q", tc.toml, msgs, tc.msg)
+		}
+	}
+}
+
+// TestRepositoryAirFileAboveTheModule checks an .air.toml at a
+// repository's root read for the module in its server/ directory: `cd
+// server` before go build is where ginhotd builds anyway, paths under
+// server/ become relative to the module, and a cd elsewhere keeps the
+// whole cmd as build_cmd.
+func TestRepositoryAirFileAboveTheModule(t *testing.T) {
+	repo := t.TempDir()
+	write(t, repo, ".air.toml", "[build]\ncmd = \"cd server && go build -o ../tmp/main ./cmd/api\"\nexclude_dir = [\"server/log\", \"./server/tmp\", \"docs\"]\n")
+	if err := os.Mkdir(filepath.Join(repo, "server"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, repo, "server/go.mod", "module example.com/server\n\ngo 1.22\n")
+	c, err := Load(filepath.Join(repo, "server"), filepath.Join(repo, ".air.toml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Generate) != 0 || c.BuildCmd != "" || !cmp.Equal(c.Targets, []string{"./cmd/api"}) {
+		t.Errorf("cd server && go build: generate %v, build_cmd %q, targets %q", c.Generate, c.BuildCmd, c.Targets)
+	}
+	if n := noticeFor(t, c, "build.cmd"); !strings.Contains(n.Message, `"cd server" not needed: ginhotd builds in the module root`) {
+		t.Errorf("build.cmd notice: %s", n)
+	}
+	if diff := cmp.Diff([]string{"log/**", "tmp/**", "docs/**"}, c.Exclude); diff != "" {
+		t.Errorf("exclude (-want +got):\n%s", diff)
+	}
+
+	write(t, repo, ".air.toml", "[build]\ncmd = \"cd web && go build -o ../tmp/main .\"\n")
+	c, err = Load(filepath.Join(repo, "server"), filepath.Join(repo, ".air.toml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Generate) != 0 || c.BuildCmd != `sh -c 'cd web && go build -o ../tmp/main .'` {
+		t.Errorf("cd web && go build: generate %v, build_cmd %q", c.Generate, c.BuildCmd)
 	}
 }

@@ -127,33 +127,38 @@ func (p *Printer) bufferLog(line string) {
 
 func (p *Printer) logLine(e session.Event) string {
 	if p.o.Prefix {
-		return "[" + strings.TrimPrefix(e.Target, "./cmd/") + "] " + e.Line
+		prefix := strings.TrimPrefix(e.Target, "./cmd/")
+		if e.Target == "." && p.rootName() != "" {
+			prefix = p.rootName()
+		}
+		return "[" + prefix + "] " + e.Line
 	}
 	return e.Line
 }
 
 func (p *Printer) text(e session.Event) {
 	w := p.o.Out
+	tn := p.name(e.Target)
 	ts := p.dim.Sprint(e.Time.Format("15:04:05"))
 	line := func(c *color.Color, sym, format string, a ...any) {
 		fmt.Fprintf(w, "%s %s %s\n", ts, c.Sprint(sym), fmt.Sprintf(format, a...))
 	}
 	switch e.Kind {
 	case session.KindBuildStart:
-		line(p.cyan, "⟳", "building %s %s", p.bold.Sprint(e.Target), p.dim.Sprint("— "+e.Reason))
+		line(p.cyan, "⟳", "building %s %s", p.bold.Sprint(tn), p.dim.Sprint("— "+e.Reason))
 	case session.KindBuildOK:
 		switch {
 		case e.Reason != "" && e.MS > 0:
-			line(p.green, "✓", "%s: %s", e.Target, e.Reason)
+			line(p.green, "✓", "%s: %s", tn, e.Reason)
 		case e.Reason != "":
-			line(p.green, "✓", "%s: no build, %s", e.Target, e.Reason)
+			line(p.green, "✓", "%s: no build, %s", tn, e.Reason)
 		default:
-			line(p.green, "✓", "built %s in %s", e.Target, ms(e.MS))
+			line(p.green, "✓", "built %s in %s", tn, ms(e.MS))
 		}
 	case session.KindPrepared:
-		line(p.dim, "·", "%s", p.dim.Sprintf("prepared %s in %s from the editor's unsaved buffers", e.Target, ms(e.MS)))
+		line(p.dim, "·", "%s", p.dim.Sprintf("prepared %s in %s from the editor's unsaved buffers", tn, ms(e.MS)))
 	case session.KindBuildFail:
-		line(p.red, "✗", "build of %s failed in %s; %s", e.Target, ms(e.MS), serving(e, "fix the errors below and save"))
+		line(p.red, "✗", "build of %s failed in %s; %s", tn, ms(e.MS), serving(e, "fix the errors below and save"))
 		if len(e.Diagnostics) == 0 {
 			fmt.Fprintln(w, strings.TrimRight(e.Output, "\n"))
 		}
@@ -175,16 +180,16 @@ func (p *Printer) text(e session.Event) {
 			}
 		}
 	case session.KindStart:
-		line(p.dim, "▶", "starting %s (pid %d)", e.Target, e.PID)
+		line(p.dim, "▶", "starting %s (pid %d)", tn, e.PID)
 	case session.KindReady:
-		line(p.green, "●", "%s ready, generation %d, pid %d (%s; %s after the change)", p.bold.Sprint(e.Target), e.Generation, e.PID, e.Reason, ms(e.MS))
+		line(p.green, "●", "%s ready, generation %d, pid %d (%s; %s after the change)", p.bold.Sprint(tn), e.Generation, e.PID, e.Reason, ms(e.MS))
 		if e.Debug != "" {
 			line(p.cyan, "⬢", "debugger: attach to %s (Delve, DAP or JSON-RPC; a new address for each version)", e.Debug)
 		}
 	case session.KindStop:
-		line(p.dim, "■", "stopped %s pid %d in %s", e.Target, e.PID, ms(e.MS))
+		line(p.dim, "■", "stopped %s pid %d in %s", tn, e.PID, ms(e.MS))
 	case session.KindCrash:
-		line(p.red, "✗", "%s: %s; %s", e.Target, e.Reason, serving(e, ""))
+		line(p.red, "✗", "%s: %s; %s", tn, e.Reason, serving(e, ""))
 		if e.Output != "" {
 			fmt.Fprintln(w, p.dim.Sprint(lastLines(e.Output, 15)))
 		}
@@ -192,9 +197,9 @@ func (p *Printer) text(e session.Event) {
 			fmt.Fprintln(w, p.red.Sprint(p.position(d.File, d.Line, d.Col))+" "+d.Message)
 		}
 	case session.KindTargetAdded:
-		line(p.cyan, "+", "target %s (%s), at %s", p.bold.Sprint(e.Target), e.Reason, e.URL)
+		line(p.cyan, "+", "target %s (%s), at %s", p.bold.Sprint(tn), e.Reason, e.URL)
 	case session.KindTargetRemoved:
-		line(p.yellow, "−", "target %s stopped: %s", p.bold.Sprint(e.Target), e.Reason)
+		line(p.yellow, "−", "target %s stopped: %s", p.bold.Sprint(tn), e.Reason)
 	case session.KindSkip:
 		line(p.dim, "·", "%s", p.dim.Sprint(e.Reason))
 	case session.KindRestart:
@@ -210,10 +215,33 @@ func (p *Printer) text(e session.Event) {
 		for _, t := range e.Status.Targets {
 			if t.Generation == 1 && t.State == session.StateRunning && !p.served[t.Name] {
 				p.served[t.Name] = true
-				line(p.green, "→", "%s serving at %s", t.Name, p.bold.Sprint(t.URL))
+				line(p.green, "→", "%s serving at %s", p.name(t.Name), p.bold.Sprint(t.URL))
 			}
 		}
 	}
+}
+
+// name renders a target for a terminal line: the root target "." with the
+// directory's name, "shop (.)", as "." alone reads badly ("building . —
+// first build"); others as they are. JSON events keep the name itself.
+func (p *Printer) name(target string) string {
+	if target == "." && p.rootName() != "" {
+		return p.rootName() + " (.)"
+	}
+	return target
+}
+
+// rootName is the name of the workspace root's directory, as the user
+// named it; "" without a root.
+func (p *Printer) rootName() string {
+	root := p.o.Named
+	if root == "" {
+		root = p.o.Root
+	}
+	if root == "" {
+		return ""
+	}
+	return filepath.Base(root)
 }
 
 // serving says what answers requests after a build_fail or crash event:

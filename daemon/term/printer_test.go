@@ -182,3 +182,40 @@ func TestServingAnnouncedOncePerTarget(t *testing.T) {
 		t.Errorf("admin announced %d times, want once:\n%s", got, out.String())
 	}
 }
+
+// TestRootTargetIsNamedByItsDirectory checks that the target "." reads as
+// the root directory's name on a terminal, and stays "." in JSON.
+func TestRootTargetIsNamedByItsDirectory(t *testing.T) {
+	tests := []struct {
+		e    session.Event
+		want string
+	}{
+		{session.Event{Kind: session.KindBuildStart, Target: ".", Reason: "first build"}, "16:08:24 ⟳ building app (.) — first build\n"},
+		{session.Event{Kind: session.KindBuildOK, Target: ".", MS: 900}, "16:08:24 ✓ built app (.) in 900ms\n"},
+		{session.Event{Kind: session.KindStart, Target: ".", PID: 7}, "16:08:24 ▶ starting app (.) (pid 7)\n"},
+		{session.Event{Kind: session.KindBuildStart, Target: "./cmd/api", Reason: "first build"}, "16:08:24 ⟳ building ./cmd/api — first build\n"},
+		{session.Event{Kind: session.KindLog, Target: ".", Line: "[GIN-debug] Listening"}, "[app] [GIN-debug] Listening\n"},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		tt.e.Time = time.Date(2025, 1, 2, 16, 8, 24, 0, time.UTC)
+		p := New(Options{Out: &out, Err: &out, Root: "/src/app", Prefix: true})
+		p.Notify(tt.e)
+		p.Flush()
+		if out.String() != tt.want {
+			t.Errorf("printed %q, want %q", out.String(), tt.want)
+		}
+	}
+	// Through a symbolic link the name is the one the user gave.
+	var out bytes.Buffer
+	New(Options{Out: &out, Root: "/real/x1", Named: "/home/me/shop"}).Notify(session.Event{Kind: session.KindBuildStart, Target: ".", Reason: "first build"})
+	if !strings.Contains(out.String(), "building shop (.) — first build") {
+		t.Errorf("named root: %q", out.String())
+	}
+	out.Reset()
+	New(Options{Out: &out, JSON: true, Root: "/src/app"}).Notify(session.Event{Kind: session.KindBuildStart, Target: "."})
+	var e session.Event
+	if err := json.Unmarshal(out.Bytes(), &e); err != nil || e.Target != "." {
+		t.Errorf("JSON target %q (%v), want \".\"", e.Target, err)
+	}
+}

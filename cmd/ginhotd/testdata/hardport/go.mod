@@ -1,0 +1,3 @@
+module example.com/hardport
+
+go 1.25.0
