@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -202,9 +203,15 @@ func (s *Session) onGenerated(m generated) {
 	}
 	s.rewrites(st, m.before)
 	s.reportStep(st, m.res, m.err)
-	if held := st.held; len(held) > 0 {
+	if !m.first {
+		// What the step wrote goes straight into the decision, with the
+		// Go files it held; the watcher's report of the same content
+		// later is no change.
+		paths := append(st.held, s.fresh(s.written(st))...)
 		st.held = nil
-		s.decide(change{cause: CauseFileChange, paths: held})
+		if len(paths) > 0 {
+			s.decide(change{cause: CauseFileChange, paths: paths})
+		}
 	}
 	if again := st.again; len(again) > 0 {
 		st.again = nil
@@ -238,19 +245,59 @@ func (s *Session) onGenerated(m generated) {
 	}
 }
 
-// stepOutputs returns the files in the module that match a step's outputs.
-func (s *Session) stepOutputs() []string {
+// written returns the files st wrote in its last run: those matching its
+// outputs, or, for a go generate step, the Go files of its package, that
+// were modified while it ran.
+func (s *Session) written(st *step) []string {
 	var out []string
-	fsys := os.DirFS(s.cfg.Dir)
-	for _, st := range s.generators.steps {
-		for _, g := range st.outputs {
-			matches, _ := doublestar.Glob(fsys, g, doublestar.WithFilesOnly())
-			for _, m := range matches {
-				out = append(out, filepath.Join(s.cfg.Dir, filepath.FromSlash(m)))
+	if len(st.outputs) == 0 {
+		files, _ := filepath.Glob(filepath.Join(st.opts.Dir, "*.go"))
+		for _, f := range files {
+			if st.wrote(f) {
+				out = append(out, f)
 			}
+		}
+		return out
+	}
+	for _, p := range s.matching(st.outputs) {
+		if st.wrote(p) {
+			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// matching returns the files of the module that match one of globs,
+// skipping the directories no build reads (.git, node_modules, vendor)
+// and ginhotd's own cache.
+func (s *Session) matching(globs []string) []string {
+	var out []string
+	_ = filepath.WalkDir(s.cfg.Dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "node_modules", "vendor":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if rel, err := filepath.Rel(s.cfg.Dir, p); err == nil && matchAny(globs, filepath.ToSlash(rel)) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// stepOutputs returns the files in the module that match a step's outputs.
+func (s *Session) stepOutputs() []string {
+	var globs []string
+	for _, st := range s.generators.steps {
+		globs = append(globs, st.outputs...)
+	}
+	return s.matching(globs)
 }
 
 // reportStep publishes the outcome of a step: its events, its diagnostics
@@ -392,7 +439,7 @@ func (s *Session) stepsFor(p string, editor bool) []*step {
 			steps = append(steps, st)
 		}
 	}
-	if len(steps) == 0 && s.cfg.GoGenerate && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
+	if len(steps) == 0 && s.cfg.GoGenerate && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") && !s.stepWrote(p) {
 		if st := s.goGenerateStep(filepath.Dir(p)); st != nil && (editor || !st.wrote(p)) {
 			st.held = append(st.held, p)
 			steps = append(steps, st)
@@ -446,6 +493,22 @@ func (st *step) wrote(p string) bool {
 func matchAny(globs []string, rel string) bool {
 	for _, g := range globs {
 		if doublestar.MatchUnvalidated(g, rel) {
+			return true
+		}
+	}
+	return false
+}
+
+// stepWrote reports whether p is a configured step's output, or was
+// written by a step's last run: go generate never runs on what another
+// step (templ writes //go:generate lines into its *_templ.go) produced.
+func (s *Session) stepWrote(p string) bool {
+	rel, err := filepath.Rel(s.cfg.Dir, p)
+	if err != nil {
+		return false
+	}
+	for _, st := range s.allSteps() {
+		if matchAny(st.outputs, filepath.ToSlash(rel)) || st.wrote(p) {
 			return true
 		}
 	}

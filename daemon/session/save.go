@@ -80,8 +80,20 @@ func (s *Session) onChanged(c change) {
 // sets off, and decides on what is left. A target that gave up restarting
 // tries again.
 func (s *Session) take(c change) {
-	var fresh []string
-	for _, p := range c.paths {
+	if c.paths = s.fresh(c.paths); len(c.paths) == 0 {
+		return
+	}
+	if c, ok := s.generateFor(c); ok {
+		s.decide(c)
+	}
+	s.wakeParked(c)
+}
+
+// fresh hashes each of paths once and returns those whose content is not
+// what the session last acted on, recording it as acted on.
+func (s *Session) fresh(paths []string) []string {
+	var out []string
+	for _, p := range paths {
 		delete(s.digests, p)
 		d, ok := s.digest(p)
 		if !ok {
@@ -91,15 +103,9 @@ func (s *Session) take(c change) {
 			continue
 		}
 		s.handled[p] = d
-		fresh = append(fresh, p)
+		out = append(out, p)
 	}
-	if c.paths = fresh; len(fresh) == 0 {
-		return
-	}
-	if c, ok := s.generateFor(c); ok {
-		s.decide(c)
-	}
-	s.wakeParked(c)
+	return out
 }
 
 // absent stands for the digest of a file that does not exist.
