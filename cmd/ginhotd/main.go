@@ -261,14 +261,21 @@ func runCmd(ctx context.Context, f *flags, dir string, stdin *os.File, stdout, s
 	printNotices(stderr, cfg)
 	_, noColor := os.LookupEnv("NO_COLOR")
 	out, isFile := stdout.(*os.File)
+	live := isFile && term.IsTerminal(int(out.Fd()))
+	width := 0
+	if live {
+		width, _, _ = term.GetSize(int(out.Fd()))
+	}
 	p := ghterm.New(ghterm.Options{
 		Out:    stdout,
 		Err:    stderr,
 		JSON:   cfg.LogFormat == "json",
-		Color:  !noColor && isFile && term.IsTerminal(int(out.Fd())),
+		Color:  !noColor && live,
 		Root:   cfg.Dir,
 		Named:  cfg.Named,
 		Prefix: true,
+		Live:   live,
+		Width:  width,
 	})
 	defer p.Flush()
 	s := session.New(cfg, p)

@@ -68,6 +68,14 @@ type Options struct {
 	// elsewhere, or when the priority cannot be set, the build runs at
 	// normal priority.
 	Nice bool
+
+	// Progress, if not nil, is told how far the go command has come:
+	// the modules it downloads, then the packages it compiles (see
+	// [Progress]). It is called from another goroutine than Run's, at
+	// most once per 100 ms and never twice at once, and neither after Run
+	// returns nor once ctx is done; it must not block. A build that finds everything in the
+	// build cache makes no call. Not used with Command.
+	Progress func(Progress)
 }
 
 // Diagnostic is one problem reported by the go command.
@@ -113,6 +121,11 @@ type Result struct {
 //
 // leaving out -buildvcs=false when opts.Flags sets -buildvcs itself. The go
 // command needs to be Go 1.24 or newer for -json.
+//
+// With opts.Progress, -v comes after -json: the go command then prints the
+// import path of each package it compiles (not of those it finds in the
+// build cache) as it starts compiling it. Those lines are counted and left
+// out of [Result.Output], unless opts.Flags has -v itself.
 //
 // With opts.Debug the binary is built for Delve: "-s" and "-w" are left out
 // of the ldflags (Strip is ignored) and a -trimpath in Flags is dropped
@@ -167,8 +180,20 @@ func Run(ctx context.Context, opts Options, target string) (Result, error) {
 		a = append(a[:1], append([]string{"-overlay", file}, a[1:]...)...)
 	}
 
+	g := group{env: opts.Env, nice: opts.Nice, onStart: opts.OnStart, onExit: opts.OnExit}
+	if opts.Progress != nil {
+		report := opts.Progress
+		opts.Progress = func(p Progress) {
+			if ctx.Err() == nil { // a cancelled build is news to nobody
+				report(p)
+			}
+		}
+		r := newReporter(opts, goBin, dir, target, !hasFlag(opts.Flags, "v"))
+		defer r.close()
+		g.line = r.line
+	}
 	start := time.Now()
-	text, runErr := runGroup(ctx, goBin, dir, a, group{opts.Env, opts.Nice, opts.OnStart, opts.OnExit})
+	text, runErr := runGroup(ctx, goBin, dir, a, g)
 	res.Duration = time.Since(start)
 	if ctx.Err() != nil {
 		os.Remove(out)
@@ -219,7 +244,7 @@ func runCommand(ctx context.Context, opts Options, target string) (Result, error
 		return res, fmt.Errorf("build_cmd %s: %w", name, err)
 	}
 	start := time.Now()
-	text, runErr := runGroup(ctx, bin, dir, opts.Command[1:], group{opts.Env, false, opts.OnStart, opts.OnExit})
+	text, runErr := runGroup(ctx, bin, dir, opts.Command[1:], group{env: opts.Env, onStart: opts.OnStart, onExit: opts.OnExit})
 	res.Duration = time.Since(start)
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("build_cmd %s: %w", name, ctx.Err())
@@ -303,6 +328,9 @@ func lookGo(goBin string) (string, error) {
 // args returns the go command's arguments.
 func args(opts Options, out, target string) []string {
 	a := []string{"build", "-json"}
+	if opts.Progress != nil && !hasFlag(opts.Flags, "v") {
+		a = append(a, "-v")
+	}
 	if !hasFlag(opts.Flags, "buildvcs") {
 		a = append(a, "-buildvcs=false")
 	}
@@ -395,12 +423,14 @@ func reserve(outDir, name string) (string, error) {
 }
 
 // group is how [runGroup] runs a command: its extra environment, its
-// priority ([Options.Nice]) and the hooks told about its process group (see
-// [Options.OnStart]).
+// priority ([Options.Nice]), the hooks told about its process group (see
+// [Options.OnStart]) and, if not nil, line, which sees each line of output
+// as it is printed and reports whether it belongs in the returned output.
 type group struct {
 	env             []string
 	nice            bool
 	onStart, onExit func(pgid int)
+	line            func(string) bool
 }
 
 // runGroup runs a command (go, a generator) in its own process group and
@@ -433,6 +463,9 @@ func runGroup(ctx context.Context, bin, dir string, args []string, opts group) (
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	for sc.Scan() {
+		if opts.line != nil && !opts.line(sc.Text()) {
+			continue
+		}
 		text.Write(sc.Bytes())
 		text.WriteByte('\n')
 	}

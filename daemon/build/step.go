@@ -85,7 +85,7 @@ func RunStep(ctx context.Context, opts StepOptions) (StepResult, error) {
 	}
 	defer cancel()
 	start := time.Now()
-	out, runErr := runGroup(runCtx, bin, dir, opts.Args[1:], group{opts.Env, false, opts.OnStart, opts.OnExit})
+	out, runErr := runGroup(runCtx, bin, dir, opts.Args[1:], group{env: opts.Env, onStart: opts.OnStart, onExit: opts.OnExit})
 	res.Duration = time.Since(start)
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("generate %s: %w", name, ctx.Err())

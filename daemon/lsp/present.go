@@ -46,11 +46,12 @@ type presenter struct {
 	status     session.Status // the last status
 }
 
-// progress is one $/progress token. ok is set and read only on the outbox
-// goroutine: it says whether the client accepted the token.
+// progress is one $/progress token. ok and pct are set and read only on
+// the outbox goroutine: ok says whether the client accepted the token.
 type progress struct {
 	token string
 	ok    bool
+	pct   uint32 // the highest percentage reported: reports never go back
 }
 
 func newPresenter(out *outbox, r root, token func() (string, bool)) *presenter {
@@ -101,6 +102,8 @@ func (p *presenter) Notify(e session.Event) {
 		p.out.showMessage(protocol.MessageTypeWarning, fmt.Sprintf("ginhotd: target %s stopped: %s", e.Target, e.Reason))
 	case session.KindBuildStart:
 		p.beginBuild(e)
+	case session.KindProgress:
+		p.reportBuild(e)
 	case session.KindBuildOK, session.KindBuildFail:
 		p.endBuild(e.Target, buildSummary(e))
 	}
@@ -136,7 +139,7 @@ func appLine(e session.Event) string {
 func eventLine(e session.Event) string {
 	var b strings.Builder
 	switch e.Kind {
-	case session.KindLog, session.KindStatus, session.KindDiagnostics, session.KindWarn, session.KindError:
+	case session.KindLog, session.KindStatus, session.KindDiagnostics, session.KindWarn, session.KindError, session.KindProgress:
 		return ""
 	case session.KindBuildStart:
 		fmt.Fprintf(&b, "building %s", e.Target)
@@ -219,6 +222,54 @@ func (p *presenter) beginBuild(e session.Event) {
 			Value: &protocol.WorkDoneProgressBegin{Kind: protocol.WorkDoneProgressKindBegin, Title: title, Message: message},
 		})
 	})
+}
+
+// reportBuild reports a progress event on the target's open progress, if
+// any. Compiles carry a percentage of the total (an upper bound, so the
+// bar may end short of 100%); downloads only a message, since the
+// percentage of a token must not go back when the compiles begin.
+func (p *presenter) reportBuild(e session.Event) {
+	pr := p.progress[e.Target]
+	if pr == nil {
+		return
+	}
+	var pct uint32
+	if e.Phase == string(build.PhaseCompile) && e.Total > 0 {
+		pct = uint32(min(e.Done*100/e.Total, 99))
+	}
+	message := progressMessage(e)
+	p.out.push(func(ctx context.Context) {
+		if !pr.ok {
+			return
+		}
+		pr.pct = max(pr.pct, pct)
+		p.out.send(ctx, "$/progress", &protocol.ProgressParams{
+			Token: *protocol.NewProgressToken(pr.token),
+			Value: &protocol.WorkDoneProgressReport{Kind: protocol.WorkDoneProgressKindReport, Message: message, Percentage: pr.pct},
+		})
+	})
+}
+
+// progressMessage is the message of a progress report:
+//
+//	compiled 37 of at most 112 packages: github.com/gin-gonic/gin
+//	downloading module 3 of at most 40: github.com/gin-gonic/gin v1.10.0
+func progressMessage(e session.Event) string {
+	var text string
+	switch {
+	case e.Phase == string(build.PhaseDownload) && e.Total > 0:
+		text = fmt.Sprintf("downloading module %d of at most %d", e.Done, e.Total)
+	case e.Phase == string(build.PhaseDownload):
+		text = fmt.Sprintf("downloading module %d", e.Done)
+	case e.Total > 0:
+		text = fmt.Sprintf("compiled %d of at most %d packages", e.Done, e.Total)
+	default:
+		text = fmt.Sprintf("compiled %d packages", e.Done)
+	}
+	if e.What != "" {
+		text += ": " + e.What
+	}
+	return text
 }
 
 // endBuild ends the target's open progress, if any.

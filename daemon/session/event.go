@@ -37,6 +37,11 @@ const (
 	KindGenerateStart Kind = "generate_start"
 	KindGenerateOK    Kind = "generate_ok"
 	KindGenerateFail  Kind = "generate_fail"
+	// How far a target's first build (or a build while nothing serves)
+	// has come: Phase is "download" or "compile", Done counts modules or
+	// packages, Total is an upper bound (0: not known yet), What the
+	// latest one. See [build.Progress].
+	KindProgress Kind = "progress"
 )
 
 // Event is one thing that happened in a session. Fields not relevant to the
@@ -80,6 +85,11 @@ type Event struct {
 	// Debug is, on ready in debug mode, where the version's Delve listens
 	// (DAP and JSON-RPC), "127.0.0.1:PORT"; every version has its own.
 	Debug string `json:"debug,omitempty"`
+	// Phase, Done, Total and What are progress's fields.
+	Phase string `json:"phase,omitempty"`
+	Done  int    `json:"done,omitempty"`
+	Total int    `json:"total,omitempty"`
+	What  string `json:"what,omitempty"`
 }
 
 // Notifier receives every [Event] of a session, in order, from one goroutine

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ginhotd/ginhotd/analysis"
@@ -43,6 +44,8 @@ func (s *Session) startPrebuilds() {
 			continue
 		}
 		pkg := "./" + filepath.ToSlash(rel)
+		opts := opts
+		opts.Progress = s.progress(strings.TrimSuffix(pkg, "/."))
 		ctx, cancel := context.WithCancel(s.ctx)
 		pb := &prebuild{dir: dir, opts: opts, cancel: cancel, done: make(chan built, 1), started: time.Now()}
 		s.prebuilds = append(s.prebuilds, pb)

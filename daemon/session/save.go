@@ -292,6 +292,9 @@ func (s *Session) startBuild(t *target, cause Cause, reason string) {
 // caller already has.
 func (s *Session) startBuildOf(t *target, opts build.Options, key string, cause Cause, reason string) {
 	s.emit(Event{Kind: KindBuildStart, Target: t.pkg.Name, Reason: reason, Cause: cause.String(), DecisionUS: t.decisionUS})
+	if cause == CauseStart || t.cur == nil {
+		opts.Progress = s.progress(t.pkg.Name)
+	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	m := built{t: t, id: t.buildStarted(cancel, key, cause), key: key, cause: cause, reason: reason, started: time.Now()}
 	pkg, pre := t.pkg.Path, s.preSteps(cause)
@@ -327,6 +330,14 @@ func (s *Session) baseBuildOptions() build.Options {
 		Bin:     s.cfg.Bin,
 		OnStart: s.guard.Add,
 		OnExit:  s.guard.Remove,
+	}
+}
+
+// progress returns a [build.Options.Progress] that emits target's
+// progress events.
+func (s *Session) progress(target string) func(build.Progress) {
+	return func(p build.Progress) {
+		s.emit(Event{Kind: KindProgress, Target: target, Phase: string(p.Phase), Done: p.Done, Total: p.Total, What: p.What})
 	}
 }
 

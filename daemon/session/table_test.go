@@ -56,9 +56,6 @@ func docTable(t *testing.T) []docRow {
 	return rows
 }
 
-// stateOf returns the state of the only target.
-func (h *harness) stateOf() State { return h.status().State }
-
 // expect fails unless the only target is in state want.
 func (h *harness) expect(want State) {
 	h.t.Helper()

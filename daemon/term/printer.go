@@ -27,7 +27,15 @@ type Options struct {
 	// not): JSON events give file paths under Root in its terms.
 	Named  string
 	Prefix bool // prefix app output with the target's name
+	// Live says Out is a terminal: build progress is one line, rewritten
+	// in place, Width columns wide at most (80 when 0). Otherwise progress
+	// is a plain line every progressEvery per target.
+	Live  bool
+	Width int
 }
+
+// progressEvery is how often progress is printed when Out is no terminal.
+const progressEvery = 5 * time.Second
 
 // logFlushDelay bounds how long a line of app output waits in the
 // Printer's buffer. Writing each line on its own costs a write syscall per
@@ -48,13 +56,19 @@ type Printer struct {
 	// served holds the targets whose first serving version was announced
 	// ("→ ./cmd/api serving at …"), so that it is said once each.
 	served map[string]bool
+	// live is set while the progress line is on screen (Options.Live)
+	// and must be erased before anything else is written.
+	live bool
+	// progressAt is when progress was last printed, by target and phase
+	// (without Options.Live); a new build of the target clears it.
+	progressAt map[string]time.Time
 
 	dim, green, red, yellow, cyan, bold *color.Color
 }
 
 // New returns a Printer writing as o says.
 func New(o Options) *Printer {
-	p := &Printer{o: o, served: map[string]bool{}}
+	p := &Printer{o: o, served: map[string]bool{}, progressAt: map[string]time.Time{}}
 	mk := func(a ...color.Attribute) *color.Color {
 		c := color.New(a...)
 		if o.Color {
@@ -89,11 +103,12 @@ func (p *Printer) Notify(e session.Event) {
 	p.text(e)
 }
 
-// Flush writes the buffered app output.
+// Flush writes the buffered app output and erases the progress line.
 func (p *Printer) Flush() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.flushLocked()
+	p.clearLive()
 }
 
 func (p *Printer) flushLocked() {
@@ -102,6 +117,7 @@ func (p *Printer) flushLocked() {
 	}
 	p.pending = false
 	p.flushT.Stop()
+	p.clearLive()
 	_ = p.logBuf.Flush() // a closed terminal: nothing to do
 }
 
@@ -136,6 +152,14 @@ func (p *Printer) logLine(e session.Event) string {
 	return e.Line
 }
 
+// clearLive erases the progress line, if one is on screen.
+func (p *Printer) clearLive() {
+	if p.live {
+		fmt.Fprint(p.o.Out, "\r\x1b[K")
+		p.live = false
+	}
+}
+
 func (p *Printer) text(e session.Event) {
 	w := p.o.Out
 	tn := p.name(e.Target)
@@ -143,8 +167,14 @@ func (p *Printer) text(e session.Event) {
 	line := func(c *color.Color, sym, format string, a ...any) {
 		fmt.Fprintf(w, "%s %s %s\n", ts, c.Sprint(sym), fmt.Sprintf(format, a...))
 	}
+	p.clearLive()
 	switch e.Kind {
+	case session.KindProgress:
+		p.progress(e, ts)
 	case session.KindBuildStart:
+		for _, phase := range []string{string(build.PhaseDownload), string(build.PhaseCompile)} {
+			delete(p.progressAt, e.Target+" "+phase)
+		}
 		line(p.cyan, "⟳", "building %s %s", p.bold.Sprint(tn), p.dim.Sprint("— "+e.Reason))
 	case session.KindBuildOK:
 		switch {
@@ -242,6 +272,64 @@ func (p *Printer) rootName() string {
 		return ""
 	}
 	return filepath.Base(root)
+}
+
+// progress prints a progress event: on the live line, or as a plain line
+// when the target's last one in this phase is progressEvery old.
+func (p *Printer) progress(e session.Event, ts string) {
+	text := progressText(e)
+	if !p.o.Live {
+		key := e.Target + " " + e.Phase
+		if at, ok := p.progressAt[key]; ok && e.Time.Sub(at) < progressEvery {
+			return
+		}
+		p.progressAt[key] = e.Time
+		fmt.Fprintf(p.o.Out, "%s %s %s\n", ts, p.cyan.Sprint("⟳"), text)
+		return
+	}
+	width := p.o.Width
+	if width <= 0 {
+		width = 80
+	}
+	// "15:04:05 ⟳ " is 11 columns; the last column is left free so that
+	// the terminal does not wrap.
+	if r := []rune(text); len(r) > width-12 {
+		text = string(r[:max(width-13, 0)]) + "…"
+	}
+	fmt.Fprintf(p.o.Out, "%s %s %s", ts, p.cyan.Sprint("⟳"), text)
+	p.live = true
+}
+
+// progressText is the text of a progress event, as the terminal shows it:
+//
+//	./cmd/api: compiled 37 packages of at most 112 (cached ones are skipped) — github.com/gin-gonic/gin
+//	./cmd/api: downloading module 3 of at most 40 — github.com/gin-gonic/gin v1.10.0
+//
+// "of at most" is left out while the total is not known.
+func progressText(e session.Event) string {
+	var text string
+	switch {
+	case e.Phase == string(build.PhaseDownload) && e.Total > 0:
+		text = fmt.Sprintf("%s: downloading module %d of at most %d", e.Target, e.Done, e.Total)
+	case e.Phase == string(build.PhaseDownload):
+		text = fmt.Sprintf("%s: downloading module %d", e.Target, e.Done)
+	case e.Total > 0:
+		text = fmt.Sprintf("%s: compiled %s of at most %d (cached ones are skipped)", e.Target, packages(e.Done), e.Total)
+	default:
+		text = fmt.Sprintf("%s: compiled %s", e.Target, packages(e.Done))
+	}
+	if e.What != "" {
+		text += " — " + e.What
+	}
+	return text
+}
+
+// packages is "1 package" or "n packages".
+func packages(n int) string {
+	if n == 1 {
+		return "1 package"
+	}
+	return fmt.Sprintf("%d packages", n)
 }
 
 // serving says what answers requests after a build_fail or crash event:

@@ -3,6 +3,7 @@ package term
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -217,5 +218,88 @@ func TestRootTargetIsNamedByItsDirectory(t *testing.T) {
 	var e session.Event
 	if err := json.Unmarshal(out.Bytes(), &e); err != nil || e.Target != "." {
 		t.Errorf("JSON target %q (%v), want \".\"", e.Target, err)
+	}
+}
+
+// progressEvents are a first build's events: downloads, then compiles
+// before and after the total is known, then the end.
+func progressEvents(at time.Time) []session.Event {
+	ev := func(d time.Duration, e session.Event) session.Event {
+		e.Time, e.Target = at.Add(d), "./cmd/api"
+		return e
+	}
+	return []session.Event{
+		ev(0, session.Event{Kind: session.KindBuildStart, Reason: "first build"}),
+		ev(100*time.Millisecond, session.Event{Kind: session.KindProgress, Phase: "download", Done: 1, Total: 12, What: "github.com/gin-gonic/gin v1.10.0"}),
+		ev(2*time.Second, session.Event{Kind: session.KindProgress, Phase: "compile", Done: 1, What: "internal/goarch"}),
+		ev(3*time.Second, session.Event{Kind: session.KindProgress, Phase: "compile", Done: 9, Total: 112, What: "runtime"}),
+		ev(8*time.Second, session.Event{Kind: session.KindProgress, Phase: "compile", Done: 37, Total: 112, What: "github.com/gin-gonic/gin"}),
+		ev(9*time.Second, session.Event{Kind: session.KindBuildOK, MS: 9000}),
+	}
+}
+
+func TestProgressOnATerminalIsOneLine(t *testing.T) {
+	var out bytes.Buffer
+	p := New(Options{Out: &out, Err: &out, Live: true, Width: 100})
+	at := time.Date(2025, 1, 2, 15, 4, 5, 0, time.Local)
+	for _, e := range progressEvents(at) {
+		p.Notify(e)
+	}
+	want := "15:04:05 ⟳ building ./cmd/api — first build\n" +
+		"15:04:05 ⟳ ./cmd/api: downloading module 1 of at most 12 — github.com/gin-gonic/gin v1.10.0" +
+		"\r\x1b[K15:04:07 ⟳ ./cmd/api: compiled 1 package — internal/goarch" +
+		"\r\x1b[K15:04:08 ⟳ ./cmd/api: compiled 9 packages of at most 112 (cached ones are skipped) — runtime" +
+		// 100 columns at most, the last one free.
+		"\r\x1b[K15:04:13 ⟳ ./cmd/api: compiled 37 packages of at most 112 (cached ones are skipped) — github.com/g…" +
+		"\r\x1b[K15:04:14 ✓ built ./cmd/api in 9s\n"
+	if got := out.String(); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestProgressLineIsErasedForAppOutputAndAtExit(t *testing.T) {
+	var out bytes.Buffer
+	p := New(Options{Out: &out, Err: &out, Live: true})
+	at := time.Date(2025, 1, 2, 15, 4, 5, 0, time.Local)
+	p.Notify(session.Event{Time: at, Kind: session.KindProgress, Target: ".", Phase: "compile", Done: 2})
+	p.Notify(session.Event{Time: at, Kind: session.KindLog, Target: ".", Line: "hello"})
+	p.Flush()
+	p.Notify(session.Event{Time: at, Kind: session.KindProgress, Target: ".", Phase: "compile", Done: 3})
+	p.Flush()
+	want := "15:04:05 ⟳ .: compiled 2 packages\r\x1b[Khello\n15:04:05 ⟳ .: compiled 3 packages\r\x1b[K"
+	if got := out.String(); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestProgressInALogIsOccasionalLines(t *testing.T) {
+	var out bytes.Buffer
+	p := New(Options{Out: &out, Err: &out})
+	at := time.Date(2025, 1, 2, 15, 4, 5, 0, time.Local)
+	for _, e := range progressEvents(at) {
+		p.Notify(e)
+	}
+	// The compile line at +3s is within progressEvery of the one at +2s.
+	want := "15:04:05 ⟳ building ./cmd/api — first build\n" +
+		"15:04:05 ⟳ ./cmd/api: downloading module 1 of at most 12 — github.com/gin-gonic/gin v1.10.0\n" +
+		"15:04:07 ⟳ ./cmd/api: compiled 1 package — internal/goarch\n" +
+		"15:04:13 ⟳ ./cmd/api: compiled 37 packages of at most 112 (cached ones are skipped) — github.com/gin-gonic/gin\n" +
+		"15:04:14 ✓ built ./cmd/api in 9s\n"
+	if got := out.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestProgressInJSONIsAnEvent(t *testing.T) {
+	var out bytes.Buffer
+	p := New(Options{Out: &out, Err: &out, JSON: true, Live: true})
+	p.Notify(session.Event{Kind: session.KindProgress, Target: "./cmd/api", Phase: "compile", Done: 37, Total: 112, What: "runtime"})
+	var got map[string]any
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v: %q", err, out.String())
+	}
+	want := map[string]any{"time": "0001-01-01T00:00:00Z", "event": "progress", "target": "./cmd/api", "phase": "compile", "done": 37.0, "total": 112.0, "what": "runtime"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

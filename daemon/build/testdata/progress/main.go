@@ -1,0 +1,5 @@
+package main
+
+import "example.com/progress/b"
+
+func main() { _ = b.B() }
