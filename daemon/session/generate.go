@@ -203,10 +203,12 @@ func (s *Session) onGenerated(m generated) {
 	}
 	s.rewrites(st, m.before)
 	s.reportStep(st, m.res, m.err)
-	if !m.first {
+	if !m.first && st.diags == nil {
 		// What the step wrote goes straight into the decision, with the
 		// Go files it held; the watcher's report of the same content
-		// later is no change.
+		// later is no change. A step that failed decides nothing: what
+		// serves keeps serving, as the failure says, and its next good
+		// run decides.
 		paths := append(st.held, s.fresh(s.written(st))...)
 		st.held = nil
 		if len(paths) > 0 {
@@ -245,26 +247,16 @@ func (s *Session) onGenerated(m generated) {
 	}
 }
 
-// written returns the files st wrote in its last run: those matching its
-// outputs, or, for a go generate step, the Go files of its package, that
-// were modified while it ran.
+// written returns the files st may have written: those matching its
+// outputs or, for a go generate step, the Go files of its package. The
+// caller keeps those whose content changed (fresh): file times are too
+// coarse on some file systems to tell what a run wrote.
 func (s *Session) written(st *step) []string {
-	var out []string
 	if len(st.outputs) == 0 {
 		files, _ := filepath.Glob(filepath.Join(st.opts.Dir, "*.go"))
-		for _, f := range files {
-			if st.wrote(f) {
-				out = append(out, f)
-			}
-		}
-		return out
+		return files
 	}
-	for _, p := range s.matching(st.outputs) {
-		if st.wrote(p) {
-			out = append(out, p)
-		}
-	}
-	return out
+	return s.matching(st.outputs)
 }
 
 // matching returns the files of the module that match one of globs,
@@ -336,7 +328,9 @@ func (s *Session) reportStep(st *step, res build.StepResult, err error) {
 	}
 	s.emit(e)
 	for _, t := range s.each() {
-		if t.router != nil {
+		// With nothing serving yet and a build under way, requests stay
+		// held for that build rather than get the "nothing has run" page.
+		if t.router != nil && (t.cur != nil || !t.building()) {
 			t.router.Fail(st.name + " failed:\n" + out)
 		}
 	}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -70,6 +71,37 @@ func TestInputChangeRunsStepNotBuild(t *testing.T) {
 		}
 		if n := h.steps.count(); n != 2 {
 			t.Fatalf("step runs = %d, want 2 (its outputs never run it)", n)
+		}
+	})
+}
+
+// TestStepOutputsAreDecidedAtOnce: what a step writes is decided on as
+// soon as the step ends, without waiting for the watcher; the watcher's
+// report of the same content then builds nothing more.
+func TestStepOutputsAreDecidedAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		out := filepath.Join(h.dir, "views/index_templ.go")
+		h.steps.run = func(n int, _ build.StepOptions) (build.StepResult, error) {
+			time.Sleep(50 * time.Millisecond)
+			if n > 1 {
+				h.write("views/index_templ.go", fmt.Sprintf("package views // generated %d\n", n))
+			}
+			time.Sleep(50 * time.Millisecond)
+			return build.StepResult{OK: true}, nil
+		}
+		h.s.cfg.Generate = []config.Generate{templStep}
+		h.run()
+		after(2 * time.Second)
+		h.save("views/index.templ")
+		after(110 * time.Millisecond) // the step, and nothing from the watcher
+		if n := h.builder.count(); n != 2 {
+			t.Fatalf("builds = %d right after the step, want its output being built", n)
+		}
+		h.watcher.batches <- watch.Batch{Paths: []string{out}}
+		after(2 * time.Second)
+		if n, st := h.builder.count(), h.status(); n != 2 || st.Generation != 2 {
+			t.Fatalf("builds = %d, status = %+v; want one build of the output, served", n, st)
 		}
 	})
 }
