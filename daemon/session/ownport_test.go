@@ -158,3 +158,26 @@ func TestStartFailureWaitsForAChange(t *testing.T) {
 		}
 	})
 }
+
+// TestSavedAt: a change seen well after its file was written (a polled
+// mount) counts from the write; one seen at once, from now.
+func TestSavedAt(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "a.go")
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	saved := now.Add(-2 * time.Second)
+	if err := os.Chtimes(p, saved, saved); err != nil {
+		t.Fatal(err)
+	}
+	if got := savedAt([]string{p}, now); !got.Equal(saved) {
+		t.Errorf("polled change: savedAt = %v, want the write at %v", got, saved)
+	}
+	if err := os.Chtimes(p, now, now); err != nil {
+		t.Fatal(err)
+	}
+	if got := savedAt([]string{p, filepath.Join(t.TempDir(), "gone.go")}, now); !got.Equal(now) {
+		t.Errorf("change seen at once: savedAt = %v, want now", got)
+	}
+}

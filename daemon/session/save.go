@@ -108,6 +108,22 @@ func (s *Session) fresh(paths []string) []string {
 	return out
 }
 
+// savedAt is when the newest of paths was written, when a change is seen
+// noticeably later than that (a polled mount, a busy watcher), so that
+// "after the change" counts from the save; else now.
+func savedAt(paths []string, now time.Time) time.Time {
+	newest := time.Time{}
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && fi.ModTime().After(newest) {
+			newest = fi.ModTime()
+		}
+	}
+	if d := now.Sub(newest); d > 50*time.Millisecond && d < time.Minute {
+		return newest
+	}
+	return now
+}
+
 // absent stands for the digest of a file that does not exist.
 var absent = build.Digest{0xff}
 
@@ -144,6 +160,7 @@ func (s *Session) decide(c change) {
 	us := time.Since(start).Microseconds()
 	cause := c.cause
 	acted := false
+	at := savedAt(c.paths, start)
 	for _, d := range res.Decisions {
 		t := s.targets[d.Target.Path]
 		if t == nil || t.gone != "" {
@@ -152,7 +169,7 @@ func (s *Session) decide(c change) {
 		switch d.Action {
 		case analysis.Rebuild:
 			acted = true
-			t.changeAt = start
+			t.changeAt = at
 			t.decisionUS = us
 			if _, err := os.Stat(t.pkg.Dir); err != nil && res.Reload {
 				continue // its main package is gone: the reload stops it
@@ -160,7 +177,7 @@ func (s *Session) decide(c change) {
 			s.rebuild(t, c.paths, cause, d.Reason)
 		case analysis.Restart:
 			acted = true
-			t.changeAt = start
+			t.changeAt = at
 			s.emit(Event{Kind: KindRestart, Target: t.pkg.Name, Reason: d.Reason, Cause: cause.String(), DecisionUS: us})
 			if !t.stopped && t.lastGood != "" {
 				s.startVersion(t, t.lastGood, cause)
