@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,6 +98,39 @@ func TestReloadUnderLoadDropsNothing(t *testing.T) {
 
 func TestSocketActivationReloadDropsNothing(t *testing.T) {
 	reloadUnderLoad(t, startDaemon(t, "--socket-activation"))
+}
+
+// TestNoProxyReadinessIsTheAppsOwnSocket: with --no-proxy, a port that
+// another process holds does not make the app ready; the app that listens
+// elsewhere is found there, said so, and reloads.
+func TestNoProxyReadinessIsTheAppsOwnSocket(t *testing.T) {
+	other, err := net.Listen("tcp", "127.0.0.1:0") // another process on --addr
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := ln.Addr().String()
+	ln.Close()
+	d := launchAt(t, fixtureWithConfig(t, "env = [\"HARDCODED_ADDR="+own+"\"]\n"), "--no-proxy", "--addr", other.Addr().String())
+	ready := d.await("ready", 60*time.Second, func(e event) bool { return e.Event == "ready" })
+	w := d.await("the notice", 5*time.Second, func(e event) bool { return e.Event == "warn" })
+	_, port, _ := net.SplitHostPort(own)
+	if !strings.Contains(w.Message, "listens on :"+port+" itself") || !strings.Contains(w.Message, "http://"+own) {
+		t.Fatalf("notice %q, want the app's own address", w.Message)
+	}
+	if got := fetch(t, "http://"+own+"/pid"); got != strconv.Itoa(ready.PID) {
+		t.Fatalf("GET %s/pid = %s, want the ready version's pid %d", own, got, ready.PID)
+	}
+	m := d.mark()
+	d.write("msg/msg.go", msgSource("v2"))
+	d.awaitAfter(m, "ready after edit", 60*time.Second, func(e event) bool { return e.Event == "ready" })
+	if got := fetch(t, "http://"+own+"/"); got != "v2" {
+		t.Fatalf("after the edit GET / = %q, want v2", got)
+	}
 }
 
 func TestNoProxyReloadsAndFreesThePort(t *testing.T) {
