@@ -207,6 +207,13 @@ func TestWaitServing(t *testing.T) {
 	if waited := time.Since(start); waited < 200*time.Millisecond {
 		t.Errorf("own address taken after %v, before the settle time", waited)
 	}
+
+	onPort = freeAddr(t)
+	metrics := freeAddr(t)
+	p, _ = startFake(t, "serve", Spec{Env: []string{"PORT=" + strconv.Itoa(portOf(onPort)), "METRICS_ADDR=" + metrics}})
+	if got, err := WaitServing(ctx, p.PID(), portOf(onPort), 0, time.Second); err != nil || got != portOf(onPort) {
+		t.Fatalf("app with a metrics port first: WaitServing = %d, %v; want PORT %d", got, err, portOf(onPort))
+	}
 }
 
 // TestPortHolder names the process that listens on a port: this test.

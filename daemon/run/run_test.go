@@ -41,7 +41,8 @@ func TestMain(m *testing.M) {
 
 // fakeApp runs the test binary as an app and returns its exit code. Modes:
 //
-//	serve        HTTP on 127.0.0.1:$PORT, on $OWN_ADDR, or on the activated fd 3; GET /pid; exits 0 on SIGTERM
+//	serve        HTTP on 127.0.0.1:$PORT, on $OWN_ADDR, or on the activated fd 3 (after
+//	             listening on $METRICS_ADDR for 300ms, if set); GET /pid; exits 0 on SIGTERM
 //	ignore-term  ignores SIGTERM, prints "ready PID", sleeps
 //	spawn        starts an ignore-term grandchild, prints "grandchild PID", exits 0 on SIGTERM
 //	panic        panics from fakePanic
@@ -126,6 +127,14 @@ func fakeServe() int {
 			return 3
 		}
 		l, err = net.FileListener(os.NewFile(3, "activated"))
+	} else if metrics := os.Getenv("METRICS_ADDR"); metrics != "" {
+		// A pprof or metrics port first, the main one a while later.
+		if _, err := net.Listen("tcp", metrics); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		time.Sleep(300 * time.Millisecond)
+		l, err = net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
 	} else if own := os.Getenv("OWN_ADDR"); own != "" {
 		l, err = net.Listen("tcp", own) // an app that ignores PORT
 	} else {

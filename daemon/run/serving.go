@@ -12,9 +12,10 @@ import (
 
 // WaitServing waits until the process group led by pid listens on a TCP
 // port that accepts a connection on 127.0.0.1, and returns that port: want
-// as soon as one of the group's sockets listens there; else, once the group
-// has listened on other ports only for settle, the one prefer names if it
-// is among them, else the lowest. An app that listens on an address of its
+// as soon as one of the group's sockets listens there, else prefer as soon
+// as it listens there; else, once the group has listened on other ports
+// only for settle (an app may open a pprof or metrics port before its main
+// one), the lowest. An app that listens on an address of its
 // own (a config file's port, APP_PORT, a hard-coded ":8080") is found so,
 // and only the group's own sockets count: another process listening on
 // want does not make the app ready. Where the sockets of a process cannot
@@ -37,19 +38,14 @@ func WaitServing(ctx context.Context, pid, want, prefer int, settle time.Duratio
 			return want, WaitListening(ctx, net.JoinHostPort("127.0.0.1", strconv.Itoa(want)))
 		case slices.Contains(ports, want) && accepts(ctx, want):
 			return want, nil
+		case prefer != 0 && slices.Contains(ports, prefer) && accepts(ctx, prefer):
+			return prefer, nil
 		case len(ports) > 0 && !slices.Contains(ports, want):
 			if others.IsZero() {
 				others = time.Now()
 			}
-			if time.Since(others) < settle {
-				break
-			}
-			p := ports[0]
-			if slices.Contains(ports, prefer) {
-				p = prefer
-			}
-			if accepts(ctx, p) {
-				return p, nil
+			if time.Since(others) >= settle && accepts(ctx, ports[0]) {
+				return ports[0], nil
 			}
 		}
 		t.Reset(b.Next())

@@ -250,9 +250,10 @@ func (procRunner) Ready(ctx context.Context, p Process, at readiness) (string, e
 }
 
 // ownSettle is how long a version must listen on ports other than its PORT
-// before one of them is taken as the address it serves on (an app may open
-// a metrics port before its main one).
-const ownSettle = 300 * time.Millisecond
+// and the one it is known to prefer before one of them is taken as the
+// address it serves on (an app may open a pprof or metrics port before
+// connecting to its database and listening on its main one).
+const ownSettle = time.Second
 
 // socketSettle is how long a version must stay up in socket-activation mode
 // to count as ready.
