@@ -29,6 +29,8 @@ type found struct {
 	notice      string   // how the targets were chosen, when the user should know
 	missing     []string // why named targets, or any target, were not found
 	templates   []string // dirs holding template files
+	embedded    []string // dirs holding template files a package embeds (a change rebuilds)
+	graph       *analysis.Graph
 	static      []string // dirs of static assets
 	templ       bool
 	sqlc        bool
@@ -259,6 +261,11 @@ func detect(ctx context.Context, dir string, cfg config.Config) found {
 			fd.sqlc = true
 		case p == filepath.Join(dir, name) && (name == ".env" || strings.HasPrefix(name, ".env.")) && !isEnvTemplate(name):
 			fd.envFiles = append(fd.envFiles, name)
+		case tmplExts[ext] && fd.graph != nil && fd.graph.Classify([]string{p}).Action() == analysis.Rebuild:
+			// //go:embed'ded: part of the build, not a file read at run time.
+			if tdir := filepath.ToSlash(filepath.Dir(rel)); !slices.Contains(fd.embedded, tdir) {
+				fd.embedded = append(fd.embedded, tdir)
+			}
 		case tmplExts[ext] && !inStatic(rel, fd.static):
 			tdir := filepath.ToSlash(filepath.Dir(rel))
 			if !slices.Contains(fd.templates, tdir) {
@@ -305,6 +312,7 @@ func (fd *found) findMains(ctx context.Context, dir string, cfg config.Config) {
 		fd.missing = append(fd.missing, err.Error())
 		return
 	}
+	fd.graph = g
 	fd.missing = append(fd.missing, g.Missing()...)
 	fd.notice = g.Notice()
 	for _, t := range g.Targets() {
@@ -465,6 +473,9 @@ func (fd found) summary() []string {
 	}
 	for _, d := range fd.templates {
 		out = append(out, "found templates in "+d+"/ (a change restarts the app)")
+	}
+	for _, d := range fd.embedded {
+		out = append(out, "found embedded templates in "+d+"/ (//go:embed: a change rebuilds the app)")
 	}
 	for _, d := range fd.static {
 		out = append(out, "found static files in "+d+"/ (served from disk: no restart needed)")

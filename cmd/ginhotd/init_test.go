@@ -211,3 +211,41 @@ func TestRunPrintsAirWarningsAndASummary(t *testing.T) {
 		t.Fatalf("printed (-want +got):\n%s", diff)
 	}
 }
+
+// TestInitTellsEmbeddedTemplatesApart: templates a package embeds are part
+// of the build (a change rebuilds), not files read at run time.
+func TestInitTellsEmbeddedTemplatesApart(t *testing.T) {
+	dir := copyFixture(t, "app")
+	if err := os.MkdirAll(filepath.Join(dir, "web", "views"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{
+		"web/web.go":           "// Package web embeds its views.\npackage web\n\nimport \"embed\"\n\n// Views are the pages.\n//\n//go:embed views\nvar Views embed.FS\n",
+		"web/views/index.html": "<p>hi</p>\n",
+		"main.go":              strings.Replace(readFile(t, filepath.Join(dir, "main.go")), "\"example.com/app/msg\"", "\"example.com/app/msg\"\n\t_ \"example.com/app/web\"", 1),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := runInit(t, dir)
+	if code != 0 {
+		t.Fatalf("init exited %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "found embedded templates in web/views/ (//go:embed: a change rebuilds the app)") || strings.Contains(stdout, "found templates in web/views/") {
+		t.Errorf("output:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "found templates in templates/ (a change restarts the app)") {
+		t.Errorf("the run-time templates are no longer announced:\n%s", stdout)
+	}
+}
+
+// readFile returns the content of path, failing the test on an error.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
