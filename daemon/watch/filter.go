@@ -1,11 +1,13 @@
 package watch
 
 import (
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+	ignore "github.com/sabhiram/go-gitignore"
 )
 
 // isTemp reports whether a file name is an editor's temporary, swap, lock or
@@ -80,10 +82,16 @@ func (t *tree) excluded(p, root string) bool {
 }
 
 // gitignored reports whether p is ignored by the .gitignore files between
-// root and p's directory. The deepest file with a matching pattern decides,
-// so a nested .gitignore can re-include with "!pattern".
+// the repository's top (root when it is in no repository) and p's
+// directory, then by the repository's .git/info/exclude. The deepest file
+// with a matching pattern decides, so a nested .gitignore can re-include
+// with "!pattern".
 func (t *tree) gitignored(p, root string, isDir bool) bool {
-	for dir := filepath.Dir(p); within(dir, root); dir = filepath.Dir(dir) {
+	top := root
+	if repo := t.repos[root]; repo != "" {
+		top = repo
+	}
+	for dir := filepath.Dir(p); within(dir, top); dir = filepath.Dir(dir) {
 		if gi := t.ignores[dir]; gi != nil {
 			rel, err := filepath.Rel(dir, p)
 			if err != nil {
@@ -97,9 +105,43 @@ func (t *tree) gitignored(p, root string, isDir bool) bool {
 				return matched
 			}
 		}
-		if dir == root {
+		if dir == top {
 			break
 		}
 	}
+	if gi := t.excludes[top]; gi != nil {
+		if rel, err := filepath.Rel(top, p); err == nil {
+			rel = filepath.ToSlash(rel)
+			if isDir {
+				rel += "/"
+			}
+			return gi.MatchesPath(rel)
+		}
+	}
 	return false
+}
+
+// loadRepoIgnores finds the git repository root is in (the nearest
+// directory at or above it holding .git) and reads the ignore files
+// between that top and root, which the scan of root does not reach, and
+// the top's .git/info/exclude.
+func (t *tree) loadRepoIgnores(root string) {
+	for dir := root; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			t.repos[root] = dir
+			for d := filepath.Dir(root); dir != root && within(d, dir); d = filepath.Dir(d) {
+				t.loadIgnore(d)
+				if d == dir {
+					break
+				}
+			}
+			if gi, err := ignore.CompileIgnoreFile(filepath.Join(dir, ".git", "info", "exclude")); err == nil {
+				t.excludes[dir] = gi
+			}
+			return
+		}
+		if filepath.Dir(dir) == dir {
+			return
+		}
+	}
 }

@@ -54,6 +54,12 @@ type tree struct {
 	files   map[string]fileState         // visible files
 	dirs    map[string]struct{}          // visible directories (each watched unless polling)
 	ignores map[string]*ignore.GitIgnore // directory → its .gitignore
+	// repos maps a root inside a git repository (a module in server/) to
+	// the repository's top, whose .gitignore files above the root apply
+	// too, as git applies them; set once, when the watcher starts.
+	repos map[string]string
+	// excludes holds each repository top's .git/info/exclude.
+	excludes map[string]*ignore.GitIgnore
 
 	dirty       map[string]struct{} // candidates awaiting the next flush
 	first, last time.Time           // first and latest mark since the last flush

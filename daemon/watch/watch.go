@@ -163,7 +163,7 @@ func newTree(opts Options) (*tree, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &tree{
+	t := &tree{
 		roots:      kept,
 		exclude:    opts.Exclude,
 		ignoreDirs: ignoreDirs,
@@ -175,8 +175,14 @@ func newTree(opts Options) (*tree, error) {
 		files:      map[string]fileState{},
 		dirs:       map[string]struct{}{},
 		ignores:    map[string]*ignore.GitIgnore{},
+		repos:      map[string]string{},
+		excludes:   map[string]*ignore.GitIgnore{},
 		dirty:      map[string]struct{}{},
-	}, nil
+	}
+	for _, r := range kept {
+		t.loadRepoIgnores(r)
+	}
+	return t, nil
 }
 
 // Batches returns the channel on which change sets are delivered. It is

@@ -355,6 +355,29 @@ func TestIgnored(t *testing.T) {
 	none(t, w)
 }
 
+// TestRepositoryIgnoresAboveTheRoot: with the module in server/ of a
+// repository, the repository's .gitignore files above the module and its
+// .git/info/exclude apply, as git applies them.
+func TestRepositoryIgnoresAboveTheRoot(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	root := filepath.Join(repo, "apps", "server")
+	write(t, filepath.Join(repo, ".gitignore"), "apps/server/log/\n*.tmp\n")
+	write(t, filepath.Join(repo, "apps", ".gitignore"), "*.bak\n")
+	write(t, filepath.Join(repo, ".git", "info", "exclude"), "secret/\n")
+	for _, d := range []string{"log", "secret"} {
+		must(t, os.MkdirAll(filepath.Join(root, d), 0o755))
+	}
+	w := start(t, Options{Roots: []string{root}})
+	for _, p := range []string{"log/app.log", "a.tmp", "b.bak", "secret/key"} {
+		write(t, filepath.Join(root, p), "x")
+	}
+	code := filepath.Join(root, "main.go")
+	write(t, code, "package main\n")
+	expect(t, w, code)
+	none(t, w)
+}
+
 func TestGitignoreChange(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
