@@ -80,9 +80,13 @@ func (t *tree) excluded(p, root string) bool {
 }
 
 // gitignored reports whether p is ignored by the .gitignore files between
-// root and p's directory. The deepest file with a matching pattern decides,
-// so a nested .gitignore can re-include with "!pattern".
+// the repository root above root (else root) and p's directory. The
+// deepest file with a matching pattern decides, so a nested .gitignore can
+// re-include with "!pattern".
 func (t *tree) gitignored(p, root string, isDir bool) bool {
+	if repo := t.repos[root]; repo != "" {
+		root = repo
+	}
 	for dir := filepath.Dir(p); within(dir, root); dir = filepath.Dir(dir) {
 		if gi := t.ignores[dir]; gi != nil {
 			rel, err := filepath.Rel(dir, p)

@@ -54,6 +54,7 @@ type tree struct {
 	files   map[string]fileState         // visible files
 	dirs    map[string]struct{}          // visible directories (each watched unless polling)
 	ignores map[string]*ignore.GitIgnore // directory → its .gitignore
+	repos   map[string]string            // root → the repository root above it, if any
 
 	dirty       map[string]struct{} // candidates awaiting the next flush
 	first, last time.Time           // first and latest mark since the last flush
@@ -327,6 +328,42 @@ func (t *tree) forgetDir(p string) {
 		if within(f, p) {
 			t.mark(f)
 		}
+	}
+}
+
+// loadRepoIgnores reads, for each root inside a git repository, the
+// .gitignore files of the directories above it up to the repository root
+// (the nearest directory holding .git), which git applies to the root too:
+// a module in server/ keeps the repository's ignores. Without .git above a
+// root, only the root's own files apply. They are read once, here.
+func (t *tree) loadRepoIgnores() {
+	for _, r := range t.roots {
+		repo := repoRoot(r)
+		if repo == "" || repo == r {
+			continue
+		}
+		t.repos[r] = repo
+		for d := filepath.Dir(r); ; d = filepath.Dir(d) {
+			t.loadIgnore(d)
+			if d == repo {
+				break
+			}
+		}
+	}
+}
+
+// repoRoot returns dir or the nearest directory above it that holds .git,
+// or "" when there is none.
+func repoRoot(dir string) string {
+	for {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return ""
+		}
+		dir = up
 	}
 }
 

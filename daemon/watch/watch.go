@@ -99,6 +99,7 @@ func New(opts Options) (*Watcher, error) {
 			t.fsw = fsw
 		}
 	}
+	t.loadRepoIgnores()
 	for _, r := range t.roots {
 		t.scan(r, false)
 	}
@@ -175,6 +176,7 @@ func newTree(opts Options) (*tree, error) {
 		files:      map[string]fileState{},
 		dirs:       map[string]struct{}{},
 		ignores:    map[string]*ignore.GitIgnore{},
+		repos:      map[string]string{},
 		dirty:      map[string]struct{}{},
 	}, nil
 }
