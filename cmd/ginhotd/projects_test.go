@@ -206,3 +206,24 @@ func TestProjectModuleInSubdirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestRunReadsTheRepositoryAirFile: with no ginhot.toml, `ginhotd run` in
+// server/ reads the .air.toml at the repository root, as init does, and
+// says so.
+func TestRunReadsTheRepositoryAirFile(t *testing.T) {
+	repo := copyFixture(t, "monorepo")
+	if err := os.Mkdir(filepath.Join(repo, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemonIn(t, filepath.Join(repo, "server"))
+	want := "ginhotd: read ../.air.toml: keys: "
+	if got := d.stderr.String(); !strings.Contains(got, want) || !strings.Contains(got, "(ginhotd init --from "+filepath.Join(repo, ".air.toml")+" shows each)") {
+		t.Fatalf("stderr lacks %q and the init hint:\n%s", want, got)
+	}
+	m := d.mark()
+	d.write("msg/msg.go", msgSource("v2"))
+	d.awaitAfter(m, "ready after edit", 60*time.Second, func(e event) bool { return e.Event == "ready" })
+	if got := d.get("/"); got != "v2" {
+		t.Fatalf("after the edit GET / = %q, want v2", got)
+	}
+}
