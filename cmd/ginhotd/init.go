@@ -97,7 +97,7 @@ func initCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Writer
 	}
 	from := f.from
 	if from == "" {
-		if from, err = findAirFile(abs); err != nil {
+		if from, err = config.FindAirFile(abs); err != nil {
 			return fail("cannot convert %s: %v", from, err)
 		}
 	} else if !filepath.IsAbs(from) {
@@ -136,41 +136,6 @@ func initCmd(ctx context.Context, f *flags, dir string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", out)
 	return 0
-}
-
-// findAirFile returns the air config for the module at dir: dir's own, else
-// the first found in the directories above it up to the repository root
-// (the directory holding .git), where a monorepo keeps the .air.toml for a
-// module in a subdirectory. Without a repository root above dir, only dir
-// is looked at.
-func findAirFile(dir string) (string, error) {
-	for d := dir; ; {
-		if air, err := config.FindAirFile(d); air != "" || err != nil {
-			return air, err
-		}
-		if exists(filepath.Join(d, ".git")) {
-			return "", nil
-		}
-		up := filepath.Dir(d)
-		if up == d || !inRepository(up) {
-			return "", nil
-		}
-		d = up
-	}
-}
-
-// inRepository reports whether dir or a directory above it holds .git.
-func inRepository(dir string) bool {
-	for {
-		if exists(filepath.Join(dir, ".git")) {
-			return true
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			return false
-		}
-		dir = up
-	}
 }
 
 // moduleBelow returns the only directory below dir, at most two levels

@@ -73,7 +73,7 @@ func newFlags(stderr io.Writer) *flags {
 	fs := f.fs
 	fs.SetOutput(stderr)
 	d := config.Default()
-	fs.StringVar(&f.config, "config", "", "config file (default DIR/ginhot.toml, else DIR/.air.toml)")
+	fs.StringVar(&f.config, "config", "", "config file (default DIR/ginhot.toml, else .air.toml in DIR or above it up to the repository root)")
 	fs.StringVar(&f.explain, "explain", "", "graph: explain what a change to this path does")
 	fs.StringVar(&f.from, "from", "", "init: the air config to convert (default DIR/.air.toml if present)")
 	fs.BoolVar(&f.force, "force", false, "init: overwrite an existing ginhot.toml")
@@ -351,8 +351,16 @@ func printNotices(w io.Writer, cfg config.Config) {
 			fmt.Fprintln(w, "ginhotd: warning:", n)
 		}
 	}
+	// Named from the module root; one above it (a repository's) by its
+	// whole path, so that the hint works from any directory.
+	shown, from := cfg.File, cfg.File
+	if r, err := filepath.Rel(cfg.Dir, cfg.File); err == nil && !strings.HasPrefix(r, "..") {
+		shown, from = r, r
+	} else if err == nil {
+		shown = r
+	}
 	fmt.Fprintf(w, "ginhotd: read %s: keys: %d mapped, %d not needed (ginhotd init --from %s shows each)\n",
-		filepath.Base(cfg.File), mapped, notNeeded, filepath.Base(cfg.File))
+		shown, mapped, notNeeded, from)
 }
 
 func absPath(p string) string {

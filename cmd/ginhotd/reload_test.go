@@ -55,6 +55,16 @@ func load(url string, rate int, stop <-chan struct{}) (total, failed *atomic.Int
 // reloadUnderLoad makes three reachable edits while a steady load runs and
 // asserts that no request failed and every edit was served.
 func reloadUnderLoad(t *testing.T, d *daemon) {
+	reloadUnderLoadBy(t, d, func(v string) string {
+		d.write("msg/msg.go", msgSource(v))
+		return v
+	})
+}
+
+// reloadUnderLoadBy is reloadUnderLoad with the edit that makes the app
+// serve the text v: edit makes it and returns the body GET / then answers.
+func reloadUnderLoadBy(t *testing.T, d *daemon, edit func(v string) string) {
+	t.Helper()
 	stop := make(chan struct{})
 	total, failed, firstErr, wait := load(d.url, 200, stop)
 	stopped := false
@@ -68,10 +78,11 @@ func reloadUnderLoad(t *testing.T, d *daemon) {
 	for i := 2; i <= 4; i++ {
 		m := d.mark()
 		v := fmt.Sprintf("v%d", i)
-		d.write("msg/msg.go", msgSource(v))
+		want := edit(v)
 		d.awaitAfter(m, "ready for "+v, 60*time.Second, func(e event) bool { return e.Event == "ready" })
-		if got := d.get("/"); got != v {
-			t.Fatalf("after edit %s GET / = %q", v, got)
+		// The page without the live-reload script the proxy adds to HTML.
+		if got, _, _ := strings.Cut(d.get("/"), "<script>"); got != want {
+			t.Fatalf("after edit %s GET / = %q, want %q", v, got, want)
 		}
 	}
 	time.Sleep(500 * time.Millisecond)

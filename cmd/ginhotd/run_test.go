@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -83,6 +84,25 @@ type daemon struct {
 	mu     sync.Mutex
 	events []event
 	more   chan struct{}
+	stderr lockedBuffer
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // fixtureWithConfig copies the app fixture and writes toml as its
@@ -136,7 +156,7 @@ func launchAt(t *testing.T, dir string, args ...string) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.cmd.Stderr = io.Discard
+	d.cmd.Stderr = &d.stderr
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

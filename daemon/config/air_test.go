@@ -368,3 +368,42 @@ func TestRepositoryAirFileAboveTheModule(t *testing.T) {
 		t.Errorf("cd web && go build: generate %v, build_cmd %q", c.Generate, c.BuildCmd)
 	}
 }
+
+// TestLoadFindsTheRepositoryAirFile: with no config file of its own, the
+// module in server/ reads the .air.toml at the repository root (the
+// directory holding .git), its paths rebased; without .git above the
+// module, the .air.toml above it is not the module's.
+func TestLoadFindsTheRepositoryAirFile(t *testing.T) {
+	repo := t.TempDir()
+	mkdir(t, filepath.Join(repo, ".git"))
+	mkdir(t, filepath.Join(repo, "apps", "server"))
+	write(t, repo, ".air.toml", "[build]\ncmd = \"cd apps/server && go build -o ../../tmp/main .\"\nexclude_dir = [\"apps/server/log\", \"web\"]\ndelay = 300\n")
+	server := filepath.Join(repo, "apps", "server")
+	write(t, server, "go.mod", "module example.com/server\n\ngo 1.22\n")
+	c, err := Load(server, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.File != filepath.Join(repo, ".air.toml") || c.Debounce.D() != 300*time.Millisecond || c.BuildCmd != "" {
+		t.Fatalf("file %q, debounce %v, build_cmd %q: the repository's .air.toml was not read", c.File, c.Debounce.D(), c.BuildCmd)
+	}
+	if diff := cmp.Diff([]string{"log/**", "web/**"}, c.Exclude); diff != "" {
+		t.Errorf("exclude (-want +got):\n%s", diff)
+	}
+
+	// The module's own wins over the repository's.
+	write(t, server, ".air.toml", "[build]\ndelay = 400\n")
+	if c, err = Load(server, "", nil); err != nil || c.File != filepath.Join(server, ".air.toml") {
+		t.Fatalf("the module's own .air.toml: %v, read %q", err, c.File)
+	}
+	if err := os.Remove(filepath.Join(server, ".air.toml")); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := os.Remove(filepath.Join(repo, ".git")); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Load(server, "", nil); err != nil || c.File != "" {
+		t.Fatalf("without .git: %v, read %q", err, c.File)
+	}
+}

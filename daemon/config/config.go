@@ -144,8 +144,9 @@ func Default() Config {
 
 // Load reads the configuration for the workspace at dir: defaults, then the
 // config file (file if non-empty, else dir/ginhot.toml, else air's
-// dir/.air.toml or dir/.config/air.toml), then overrides (flags or
-// initializationOptions, keyed by TOML name). A fault is an [*Error].
+// .air.toml or .config/air.toml in dir or above it, see [FindAirFile]),
+// then overrides (flags or initializationOptions, keyed by TOML name). A
+// fault is an [*Error].
 func Load(dir, file string, overrides map[string]any) (Config, error) {
 	c := Default()
 	abs, err := filepath.Abs(dir)
@@ -197,7 +198,11 @@ func (c *Config) readFile(file string) error {
 	case !errors.Is(err, os.ErrNotExist) || explicit:
 		return fmt.Errorf("config: %w", err)
 	}
-	air, b, err := readAirFile(c.Dir)
+	root := c.Dir
+	if c.Named != "" {
+		root = c.Named
+	}
+	air, b, err := findAirFile(root)
 	if err != nil || air == "" {
 		return err
 	}
@@ -249,12 +254,43 @@ func relUnder(dir, path string) (string, bool) {
 	return rel, true
 }
 
-// FindAirFile returns the path of the first of [AirFiles] in dir, or "" when
-// there is none. A file that exists but cannot be read is an error; the path
-// is returned with it.
+// FindAirFile returns the air config for the module at dir: the first of
+// [AirFiles] in dir, else in the directories above it up to the repository
+// root (the nearest directory holding .git), where a monorepo keeps the
+// .air.toml for a module in a subdirectory; "" when there is none. Without
+// a repository root above dir, only dir is looked at. A file that exists
+// but cannot be read is an error; the path is returned with it.
 func FindAirFile(dir string) (string, error) {
-	air, _, err := readAirFile(dir)
+	air, _, err := findAirFile(dir)
 	return air, err
+}
+
+// findAirFile is [FindAirFile], also returning the file's content.
+func findAirFile(dir string) (string, []byte, error) {
+	repo := repoRoot(dir)
+	for d := dir; ; d = filepath.Dir(d) {
+		if air, b, err := readAirFile(d); air != "" || err != nil {
+			return air, b, err
+		}
+		if repo == "" || d == repo {
+			return "", nil, nil
+		}
+	}
+}
+
+// repoRoot returns dir or the nearest directory above it that holds .git,
+// or "" when there is none.
+func repoRoot(dir string) string {
+	for {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return ""
+		}
+		dir = up
+	}
 }
 
 // readAirFile reads the first of [AirFiles] in dir. A name that does not

@@ -22,8 +22,9 @@
 // builds or runs anything, and imports no other ginhotd package. It never
 // follows directory symlinks and never descends into .git, node_modules,
 // vendor, hidden directories, [Options.IgnoreDirs], [Options.Exclude]
-// matches or paths ignored by .gitignore files. Editor temporary files (vim
-// swap files and its "4913" probe, backup files ending in "~", Emacs lock and
+// matches or paths ignored by .gitignore files (a root's own, and those
+// above it up to the repository's top, the directory holding .git, with
+// its .git/info/exclude). Editor temporary files (vim swap files and its "4913" probe, backup files ending in "~", Emacs lock and
 // auto-save files, "*.tmp", JetBrains "___jb_tmp___" files) are never
 // reported.
 //

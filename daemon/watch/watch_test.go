@@ -378,6 +378,29 @@ func TestRepositoryIgnoresAboveTheRoot(t *testing.T) {
 	none(t, w)
 }
 
+// TestGitignoreAboveTheRoot: a root in a subdirectory of a repository
+// (the module in server/) gets the .gitignore files above it up to the
+// directory holding .git, as git applies them; above that, none.
+func TestGitignoreAboveTheRoot(t *testing.T) {
+	t.Parallel()
+	top := t.TempDir()
+	repo := filepath.Join(top, "repo")
+	root := filepath.Join(repo, "apps", "server")
+	must(t, os.MkdirAll(filepath.Join(repo, ".git"), 0o755))
+	must(t, os.MkdirAll(root, 0o755))
+	write(t, filepath.Join(top, ".gitignore"), "*.go\n")
+	write(t, filepath.Join(repo, ".gitignore"), "logs/\n/apps/server/tmp/\n*.gen.go\n")
+	write(t, filepath.Join(repo, "apps", ".gitignore"), "local.txt\n")
+	w := start(t, Options{Roots: []string{root}})
+	for _, p := range []string{"logs/access.log", "tmp/main", "x.gen.go", "local.txt", "sub/logs/a.log"} {
+		write(t, filepath.Join(root, p), "x")
+	}
+	main := filepath.Join(root, "main.go")
+	write(t, main, "package main\n")
+	expect(t, w, main)
+	none(t, w)
+}
+
 func TestGitignoreChange(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()

@@ -86,17 +86,49 @@ const fakeGinMod = "module github.com/gin-gonic/gin\n\ngo 1.22\n"
 
 const fakeGinSource = `// Package gin stands in for github.com/gin-gonic/gin in ginhotd's tests:
 // ginhotd recognises a Gin app by this import path, and the fixtures must
-// build without the network.
+// build without the network. Run serves, as Gin's does.
 package gin
 
+import (
+	"fmt"
+	"net/http"
+	"os"
+)
+
 // Engine is the stand-in router.
-type Engine struct{}
+type Engine struct{ mux *http.ServeMux }
+
+// Context is what a handler answers with.
+type Context struct {
+	Writer  http.ResponseWriter
+	Request *http.Request
+}
 
 // New returns an Engine.
-func New() *Engine { return &Engine{} }
+func New() *Engine { return &Engine{mux: http.NewServeMux()} }
 
-// Run does nothing.
-func (e *Engine) Run(addr ...string) error { return nil }
+// GET routes GET requests for path to h.
+func (e *Engine) GET(path string, h func(*Context)) {
+	e.mux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) { h(&Context{Writer: w, Request: r}) })
+}
+
+// String answers with the formatted text.
+func (c *Context) String(code int, format string, values ...any) {
+	c.Writer.WriteHeader(code)
+	fmt.Fprintf(c.Writer, format, values...)
+}
+
+// Run listens on addr, else on :$PORT, else on :8080, as Gin does.
+func (e *Engine) Run(addr ...string) error {
+	a := ":8080"
+	switch {
+	case len(addr) > 0:
+		a = addr[0]
+	case os.Getenv("PORT") != "":
+		a = ":" + os.Getenv("PORT")
+	}
+	return http.ListenAndServe(a, e.mux)
+}
 
 // Mode returns the run mode.
 func Mode() string { return "debug" }

@@ -1,6 +1,15 @@
 // Command echoapp is an Echo app.
 package main
 
-import "github.com/labstack/echo/v4"
+import (
+	"net/http"
 
-func main() { _ = echo.New().Start(":1323") }
+	"example.com/echoapp/msg"
+	"github.com/labstack/echo/v4"
+)
+
+func main() {
+	e := echo.New()
+	e.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, msg.Text) })
+	e.Logger.Fatal(e.Start(":1323"))
+}

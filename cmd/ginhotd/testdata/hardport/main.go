@@ -4,9 +4,11 @@ package main
 import (
 	"log"
 	"net/http"
+
+	"example.com/hardport/msg"
 )
 
 func main() {
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(msg.Text)) })
 	log.Fatal(http.ListenAndServe(":8080", nil))
 }
