@@ -66,17 +66,26 @@ func (s *Session) served(t *target, v *version, port string) {
 		if port != public && port != t.appPort {
 			t.appPort = port
 			t.url = "http://" + net.JoinHostPort(hostOf(t.addr), port)
-			s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on %s (--addr): it serves at %s. %s", t.pkg.Name, port, t.addr, t.url, s.overlapAdvice(t, port, false))})
+			s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on %s (--addr): it serves at %s. %s", s.nameOf(t), port, t.addr, t.url, s.overlapAdvice(t, port, false))})
 		}
 	case port != given && port != t.appPort:
 		t.appPort = port
 		s.rememberOwnPort(t)
-		s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on the PORT ginhotd gives it: the proxy at %s forwards there, and a reload stops the old version before the new one starts, with requests held in between. %s", t.pkg.Name, port, t.url, s.overlapAdvice(t, port, true))})
+		s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on the PORT ginhotd gives it: the proxy at %s forwards there, and a reload stops the old version before the new one starts, with requests held in between. %s", s.nameOf(t), port, t.url, s.overlapAdvice(t, port, true))})
 	case port == given && t.appPort != "":
 		t.appPort = ""
 		s.rememberOwnPort(t)
-		s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s honours PORT again: reloads overlap (the new version starts while the old one serves)", t.pkg.Name)})
+		s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s honours PORT again: reloads overlap (the new version starts while the old one serves)", s.nameOf(t))})
 	}
+}
+
+// nameOf names t in a sentence: "./cmd/api", or a target in the root by
+// the root's directory, "shop (.)", as the terminal shows it.
+func (s *Session) nameOf(t *target) string {
+	if t.pkg.Name == "." {
+		return filepath.Base(s.cfg.Dir) + " (.)"
+	}
+	return t.pkg.Name
 }
 
 // hostOf returns the host of addr.
@@ -100,11 +109,11 @@ func (s *Session) yieldProxyAddr(t *target, v *version, tail []string) bool {
 	t.router = nil
 	t.appPort = port
 	if err := s.claimFrom(t, hostOf(t.addr), s.nextPort); err != nil {
-		s.emit(Event{Kind: KindError, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s, the proxy's address, and no other port is free for the proxy: %v", t.pkg.Name, port, err)})
+		s.emit(Event{Kind: KindError, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s, the proxy's address, and no other port is free for the proxy: %v", s.nameOf(t), port, err)})
 		return false
 	}
 	s.rememberOwnPort(t)
-	s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s, the address ginhotd's proxy had: the app keeps it, and the proxy moved to %s (open that one: requests there are held across reloads, and pages reload themselves). %s", t.pkg.Name, port, t.url, s.overlapAdvice(t, port, true))})
+	s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s, the address ginhotd's proxy had: the app keeps it, and the proxy moved to %s (open that one: requests there are held across reloads, and pages reload themselves). %s", s.nameOf(t), port, t.url, s.overlapAdvice(t, port, true))})
 	s.startVersionKey(t, v.bin, v.key, CauseStart, v.prepared)
 	return true
 }

@@ -31,7 +31,7 @@ func (s *Session) startVersionKey(t *target, bin, key string, cause Cause, prepa
 		// The new version needs the old one's port: new requests wait,
 		// the old version finishes what it has, stops, and then the new
 		// one starts.
-		old.backend = t.router.Pause(fmt.Sprintf("%s is reloading: it listens on :%s itself, so the old version stops before the new one starts", t.pkg.Name, t.appPort))
+		old.backend = t.router.Pause(fmt.Sprintf("%s is reloading: it listens on :%s itself, so the old version stops before the new one starts", s.nameOf(t), t.appPort))
 		old.next = next
 		if old.backend == nil {
 			s.retireThen(t, old, next)
@@ -209,7 +209,7 @@ func (s *Session) startDiagnostics(t *target, tail []string, err error) []build.
 func (s *Session) retryLater(t *target, bin string) {
 	if t.retries++; t.retries > maxRetries {
 		t.parked = bin
-		s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s failed %d times in a row: not starting it again until a file changes or you run the restart command (the output above says why)", t.pkg.Name, t.retries)})
+		s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s failed %d times in a row: not starting it again until a file changes or you run the restart command (the output above says why)", s.nameOf(t), t.retries)})
 		return
 	}
 	d := t.backoff.Next()
