@@ -57,7 +57,7 @@ func TestEveryAirKeyHasAnAnswer(t *testing.T) {
 		{"build.full_bin", "[build]\nfull_bin = \"APP_ENV=dev ./tmp/main\"", Mapped, func(c Config) bool { return cmp.Equal(c.Env, []string{"APP_ENV=dev"}) }},
 		{"build.args_bin", "[build]\nargs_bin = [\"-v\"]", Mapped, func(c Config) bool { return cmp.Equal(c.Args, []string{"-v"}) }},
 		{"build.pre_cmd", "[build]\npre_cmd = [\"npm run css\"]", Mapped, func(c Config) bool {
-			return len(c.Generate) == 1 && c.Generate[0].Run == "npm run css" && c.Generate[0].Inputs == nil && c.Generate[0].Timeout.D() == DefaultGenerateTimeout
+			return len(c.Generate) == 1 && c.Generate[0].Run == "npm run css" && cmp.Equal(c.Generate[0].Inputs, []string{"**/*.tpl", "**/*.tmpl", "**/*.html"}) && c.Generate[0].Timeout.D() == DefaultGenerateTimeout
 		}},
 		{"build.post_cmd", "[build]\npost_cmd = [\"docker compose down\"]", Warning, nil},
 		{"build.include_ext", "[build]\ninclude_ext = [\"go\", \"tpl\", \"html\"]", Mapped, func(c Config) bool { return c.Restart[len(c.Restart)-1] == "**/*.tpl" && len(c.Restart) == 4 }},
