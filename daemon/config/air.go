@@ -175,8 +175,11 @@ func (a *air) mapped(key, format string, args ...any) {
 	a.notice(key, Mapped, "became "+fmt.Sprintf(format, args...))
 }
 
+// unknownKeyMessage is the notice of a key that is not air's.
+const unknownKeyMessage = "not an air key ginhotd knows; ignored"
+
 func (a *air) unknown(key string) {
-	a.notice(key, Warning, "not an air key ginhotd knows; ignored")
+	a.notice(key, Warning, unknownKeyMessage)
 }
 
 // each reports every key of the table at key as not needed, with the reason
