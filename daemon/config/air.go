@@ -456,6 +456,9 @@ var regexLiteral = regexp.MustCompile(`^([A-Za-z0-9_\-/]|\\\.|\.)+\$?$`)
 // literal path part, matches anywhere in a path; ok is false when re is
 // more than a literal.
 func regexGlob(re string) (glob string, ok bool) {
+	// A leading .* matches what no anchor does: ".*_templ.go" is
+	// "_templ.go" anywhere.
+	re = strings.TrimPrefix(re, ".*")
 	if !regexLiteral.MatchString(re) {
 		return "", false
 	}
