@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pelletier/go-toml/v2"
@@ -248,4 +249,33 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestInitScriptStepTakesAirsWatchedFiles converts a cmd with a script
+// before go build, the case of issue 23: the ginhot.toml written runs the
+// script for the templates air watched, and says so.
+func TestInitScriptStepTakesAirsWatchedFiles(t *testing.T) {
+	dir := copyFixture(t, "app")
+	air := "[build]\ncmd = \"yarn build:css:dev && go build -o ./tmp/main .\"\ninclude_ext = [\"go\", \"tpl\", \"tmpl\", \"html\"]\nkill_delay = 500_000_000\n"
+	if err := os.WriteFile(filepath.Join(dir, ".air.toml"), []byte(air), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runInit(t, dir)
+	if code != 0 {
+		t.Fatalf("init exited %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, `kill_timeout = "500ms"`) {
+		t.Errorf("kill_delay = 500_000_000 is not half a second:\n%s", stdout)
+	}
+	c, err := config.Load(dir, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []config.Generate{{Run: "yarn build:css:dev", Inputs: []string{"**/*.tpl", "**/*.tmpl", "**/*.html"}, Timeout: config.Duration(config.DefaultGenerateTimeout)}}
+	if d := cmp.Diff(want, c.Generate); d != "" {
+		t.Errorf("ginhot.toml's generate (-want +got):\n%s", d)
+	}
+	if c.KillTimeout.D() != 500*time.Millisecond {
+		t.Errorf("kill_timeout = %v, want 500ms", c.KillTimeout.D())
+	}
 }

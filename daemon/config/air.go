@@ -18,10 +18,11 @@ import (
 // builtInFlags are the boolean [build] keys of air whose behaviour ginhotd
 // has built in, with why each is not needed.
 var builtInFlags = map[string]string{
-	"exclude_unchanged": "ginhotd hashes file content: a save that changes nothing causes no build",
-	"follow_symlink":    "ginhotd watches the package directories go list reports, symlinked or not",
-	"stop_on_error":     "a failed build keeps the last good version serving; its errors go to the terminal, the browser and the editor",
-	"rerun":             "ginhotd starts an app that exits again, with backoff, and shows why it exited",
+	"exclude_unchanged":         "ginhotd hashes file content: a save that changes nothing causes no build",
+	"follow_symlink":            "ginhotd watches the package directories go list reports, symlinked or not",
+	"stop_on_error":             "a failed build keeps the last good version serving; its errors go to the terminal, the browser and the editor",
+	"rerun":                     "ginhotd starts an app that exits again, with backoff, and shows why it exited",
+	"ignore_dangerous_root_dir": "ginhotd watches the packages of the module go.mod names, never a whole home or system directory, so there is no root to guard",
 }
 
 // AirFiles are the places air reads its config from, in order, relative to
@@ -72,14 +73,6 @@ func (n Notice) String() string {
 // airDefaultBin is the binary air runs when bin is not set.
 const airDefaultBin = "./tmp/main"
 
-// airDefaultDelay is air's build.delay when the file does not set it
-// (defaultConfigBase in air's runner/config.go), the value `air init`
-// writes.
-const airDefaultDelay = 1000 * time.Millisecond
-
-// airDefaultPollInterval is air's poll interval when poll_interval is 0.
-const airDefaultPollInterval = 500 * time.Millisecond
-
 // air is the state of one .air.toml mapping.
 type air struct {
 	*doc
@@ -100,6 +93,15 @@ type air struct {
 	pollIntervalK string
 	includeExt    []string
 	includeExtKey string
+	includeDir    []string
+	includeDirKey string
+	includeFile   []string
+	preCmd        []string
+	preCmdKey     string
+	// scripts are the indices in c.Generate of the steps made from
+	// commands ginhotd knows nothing of ("yarn build:css", "make
+	// assets"): they take air's watched files as their inputs.
+	scripts []int
 }
 
 // applyAir maps air's config onto c. Every key present gets one [Notice]
@@ -144,8 +146,13 @@ func (c *Config) applyAir(b []byte, name string) error {
 			})
 		case "misc":
 			a.each(k, v, map[string]string{
-				"clean_on_exit": "ginhotd builds in its own cache directory, never in your tree, so there is nothing to clean there",
+				"clean_on_exit":  "ginhotd builds in its own cache directory, never in your tree, so there is nothing to clean there",
+				"startup_banner": "ginhotd prints one line when it starts: what it serves and where",
 			})
+		case "env_files":
+			if ss, ok := a.strings(k, v); ok {
+				a.envFiles(k, ss)
+			}
 		case "log":
 			const why = "ginhotd prints one line per event; log_format = \"json\" gives one JSON event per line"
 			a.each(k, v, map[string]string{"time": why, "main_only": why, "silent": why, "add_time": why})
@@ -168,8 +175,11 @@ func (a *air) mapped(key, format string, args ...any) {
 	a.notice(key, Mapped, "became "+fmt.Sprintf(format, args...))
 }
 
+// unknownKeyMessage is the notice of a key that is not air's.
+const unknownKeyMessage = "not an air key ginhotd knows; ignored"
+
 func (a *air) unknown(key string) {
-	a.notice(key, Warning, "not an air key ginhotd knows; ignored")
+	a.notice(key, Warning, unknownKeyMessage)
 }
 
 // each reports every key of the table at key as not needed, with the reason
@@ -261,16 +271,9 @@ func (a *air) buildKey(p, k string, v any) {
 			a.argsBin, a.argsKey = ss, p
 		}
 	case "pre_cmd":
-		ss, ok := a.nonEmpty(p, v)
-		if !ok {
-			return
+		if ss, ok := a.nonEmpty(p, v); ok {
+			a.preCmd, a.preCmdKey = ss, p
 		}
-		var runs []string
-		for _, s := range ss {
-			c.Generate = append(c.Generate, GuessGenerate(s))
-			runs = append(runs, strconv.Quote(s))
-		}
-		a.mapped(p, "[[generate]] steps %s (a step without inputs runs before every build)", strings.Join(runs, ", "))
 	case "post_cmd":
 		if _, ok := a.nonEmpty(p, v); ok {
 			a.notice(p, Warning, "ginhotd runs no command when it stops; run it yourself after ginhotd exits")
@@ -285,7 +288,7 @@ func (a *air) buildKey(p, k string, v any) {
 		}
 	case "include_dir":
 		if ss, ok := a.strings(p, v); ok {
-			a.notice(p, NotNeeded, whyEmpty(ss, "ginhotd watches exactly the packages your mains import, plus the restart and generator globs"))
+			a.includeDir, a.includeDirKey = ss, p
 		}
 	case "exclude_dir":
 		if ss, ok := a.nonEmpty(p, v); ok {
@@ -296,6 +299,7 @@ func (a *air) buildKey(p, k string, v any) {
 		if !ok {
 			return
 		}
+		a.includeFile = ss
 		var restart []string
 		for _, f := range ss {
 			if !strings.HasSuffix(f, ".go") {
@@ -315,21 +319,25 @@ func (a *air) buildKey(p, k string, v any) {
 		if ss, ok := a.nonEmpty(p, v); ok {
 			a.excludeRegex(p, ss)
 		}
-	case "exclude_unchanged", "follow_symlink", "stop_on_error", "rerun":
+	case "exclude_unchanged", "follow_symlink", "stop_on_error", "rerun", "ignore_dangerous_root_dir":
 		if _, ok := a.boolean(p, v); ok {
 			a.notice(p, NotNeeded, builtInFlags[k])
 		}
 	case "delay":
-		if dur, ok := a.millis(p, v, false); ok {
+		if dur, ok := a.airMillis(p, v); ok {
 			a.delay(p, dur)
 		}
 	case "kill_delay":
-		if dur, ok := a.millis(p, v, true); ok {
+		if dur, ok := a.airKillDelay(p, v); ok {
+			unit := killDelayUnit(v)
+			if unit != "" {
+				unit = " (" + unit + ")"
+			}
 			if dur > 0 {
 				c.KillTimeout = Duration(dur)
-				a.mapped(p, "kill_timeout = %q", dur.String())
+				a.mapped(p, "kill_timeout = %q%s", dur.String(), unit)
 			} else {
-				a.notice(p, NotNeeded, fmt.Sprintf("0 keeps ginhotd's kill_timeout = %q, the time an app gets to stop before SIGKILL", c.KillTimeout.D().String()))
+				a.notice(p, NotNeeded, fmt.Sprintf("air waits no time; ginhotd keeps its kill_timeout = %q, the time an app gets to stop before SIGKILL", c.KillTimeout.D().String()))
 			}
 		}
 	case "send_interrupt":
@@ -342,7 +350,7 @@ func (a *air) buildKey(p, k string, v any) {
 			}
 		}
 	case "rerun_delay":
-		if _, ok := a.millis(p, v, false); ok {
+		if _, ok := a.airMillis(p, v); ok {
 			a.notice(p, NotNeeded, "ginhotd restarts an exited app with its own backoff")
 		}
 	case "poll":
@@ -350,13 +358,14 @@ func (a *air) buildKey(p, k string, v any) {
 			a.poll, a.pollKey = on, p
 		}
 	case "poll_interval":
-		if dur, ok := a.millis(p, v, false); ok {
+		if dur, ok := a.airMillis(p, v); ok {
 			a.pollInterval, a.pollIntervalK = dur, p
 		}
 	case "env_files":
+		// air reads env_files at the top level; older ginhotd notes put it
+		// in [build], and both mean the same files.
 		if ss, ok := a.strings(p, v); ok {
-			c.EnvFiles = append(c.EnvFiles, ss...)
-			a.mapped(p, "env_files = %s", tomlList(ss))
+			a.envFiles(p, ss)
 		}
 	case "log":
 		if _, ok := a.str(p, v); ok {
@@ -369,6 +378,17 @@ func (a *air) buildKey(p, k string, v any) {
 	}
 }
 
+// envFiles maps air's env_files: the .env files loaded before the app
+// runs.
+func (a *air) envFiles(p string, ss []string) {
+	if len(ss) == 0 {
+		a.notice(p, NotNeeded, "empty")
+		return
+	}
+	a.c.EnvFiles = append(a.c.EnvFiles, ss...)
+	a.mapped(p, "env_files = %s", tomlList(ss))
+}
+
 // delay maps air's build.delay. At air's default it is no choice of the
 // user's (air init writes it, and air reads 0 as it), so ginhotd keeps its
 // own debounce: it coalesces the saves that arrive together and cancels a
@@ -376,10 +396,13 @@ func (a *air) buildKey(p, k string, v any) {
 // before every build. Any other value is carried over.
 func (a *air) delay(p string, dur time.Duration) {
 	c := a.c
-	if dur == 0 || dur == airDefaultDelay {
+	if dur <= 0 || dur == airDefaultDelay {
 		what := "1000 is air's default (what air init writes)"
-		if dur == 0 {
+		switch {
+		case dur == 0:
 			what = "0 means air's default, 1000"
+		case dur < 0:
+			what = "a negative delay makes air wait no time"
 		}
 		a.notice(p, NotNeeded, fmt.Sprintf("%s, not a choice: ginhotd keeps debounce = %q, as it coalesces saves and cancels a build a newer save makes stale; set debounce to change it",
 			what, c.Debounce.D().String()))
@@ -429,23 +452,35 @@ func whyEmpty(ss []string, why string) string {
 // optionally anchored at its end, with dots escaped or not.
 var regexLiteral = regexp.MustCompile(`^([A-Za-z0-9_\-/]|\\\.|\.)+\$?$`)
 
+// regexGlob returns the glob matching what the regular expression re, a
+// literal path part, matches anywhere in a path; ok is false when re is
+// more than a literal.
+func regexGlob(re string) (glob string, ok bool) {
+	// A leading .* matches what no anchor does: ".*_templ.go" is
+	// "_templ.go" anywhere.
+	re = strings.TrimPrefix(re, ".*")
+	if !regexLiteral.MatchString(re) {
+		return "", false
+	}
+	lit := strings.ReplaceAll(strings.TrimSuffix(re, "$"), `\.`, ".")
+	g := "**/*" + lit
+	if !strings.HasSuffix(re, "$") && !strings.Contains(path.Base(lit), ".") {
+		g += "*"
+	}
+	return g, true
+}
+
 // excludeRegex converts air's exclude_regex, res, which is not empty.
 func (a *air) excludeRegex(p string, res []string) {
 	var gs, left []string
 	for _, re := range res {
-		if !regexLiteral.MatchString(re) {
+		g, ok := regexGlob(re)
+		switch {
+		case !ok:
 			left = append(left, re)
-			continue
+		case !strings.HasSuffix(g, "_test.go"): // test files are never part of a build
+			gs = append(gs, g)
 		}
-		lit := strings.ReplaceAll(strings.TrimSuffix(re, "$"), `\.`, ".")
-		if strings.HasSuffix(lit, "_test.go") {
-			continue // test files are never part of a build
-		}
-		g := "**/*" + lit
-		if !strings.HasSuffix(re, "$") && !strings.Contains(path.Base(lit), ".") {
-			g += "*"
-		}
-		gs = append(gs, g)
 	}
 	if len(gs) > 0 {
 		a.c.Exclude = append(a.c.Exclude, gs...)
@@ -486,12 +521,33 @@ func (a *air) proxy(m map[string]any) {
 			if _, ok := a.port(p, v); ok {
 				a.notice(p, NotNeeded, "behind the proxy ginhotd gives each version a free port in PORT")
 			}
+		case "app_start_timeout":
+			if dur, ok := a.airMillis(p, v); ok {
+				a.appStartTimeout(p, dur)
+			}
 		default:
 			a.unknown(p)
 		}
 	}
 	if enabled {
 		a.c.Proxy, a.c.LiveReload = true, true
+	}
+}
+
+// appStartTimeout maps proxy.app_start_timeout, how long air's proxy
+// retries a request while the app is not up, to hold_timeout, how long
+// ginhotd's proxy holds it while no version is ready. 0 is air's default
+// of 5 s, which is no choice of the user's.
+func (a *air) appStartTimeout(p string, dur time.Duration) {
+	c := a.c
+	switch {
+	case dur == 0:
+		a.notice(p, NotNeeded, fmt.Sprintf("0 means air's default, %s; ginhotd keeps hold_timeout = %q, as its proxy holds a request through a whole build", airDefaultAppStartTimeout, c.HoldTimeout.D().String()))
+	case dur < 0:
+		a.notice(p, NotNeeded, fmt.Sprintf("a negative timeout makes air's proxy fail at once; ginhotd keeps hold_timeout = %q", c.HoldTimeout.D().String()))
+	default:
+		c.HoldTimeout = Duration(dur)
+		a.mapped(p, "hold_timeout = %q, how long the proxy holds a request while no version is ready", dur.String())
 	}
 }
 
@@ -534,8 +590,12 @@ func (a *air) rules(p string, v any) {
 			case "include_file":
 				files, _ = a.strings(kp, m[k])
 			case "delay":
-				if _, ok := a.millis(kp, m[k], false); ok {
+				if _, ok := a.airMillis(kp, m[k]); ok {
 					a.notice(kp, NotNeeded, "a step runs after ginhotd's debounce")
+				}
+			case "exclude_regex":
+				if res, ok := a.strings(kp, m[k]); ok {
+					g.Outputs = a.ruleExcludes(kp, res)
 				}
 			default:
 				a.unknown(kp)
@@ -553,6 +613,29 @@ func (a *air) rules(p string, v any) {
 		a.c.Generate = append(a.c.Generate, g)
 		a.mapped(rp, "a [[generate]] step run = %q with inputs = %s", g.Run, tomlList(g.Inputs))
 	}
+}
+
+// ruleExcludes converts a rule's exclude_regex, res: a file it matches
+// does not run the rule but goes on to air's main watch, which is what
+// ginhotd does with a step's outputs.
+func (a *air) ruleExcludes(p string, res []string) []string {
+	var gs, left []string
+	for _, re := range res {
+		if g, ok := regexGlob(re); ok {
+			gs = append(gs, g)
+		} else {
+			left = append(left, re)
+		}
+	}
+	switch {
+	case len(left) > 0:
+		a.notice(p, Warning, fmt.Sprintf("%s cannot be written as a glob, so a change to such a file runs the step too; list those files in its outputs (converted: %s)", tomlList(left), tomlList(gs)))
+	case len(gs) > 0:
+		a.mapped(p, "the step's outputs = %s: a change to them never runs it, and is decided on as any other", tomlList(gs))
+	default:
+		a.notice(p, NotNeeded, "empty")
+	}
+	return gs
 }
 
 func ruleInputs(dirs, exts, files []string) []string {
@@ -582,8 +665,14 @@ func ruleInputs(dirs, exts, files []string) []string {
 // entrypoint, args_bin, include_ext, poll and poll_interval.
 func (a *air) finish() {
 	c := a.c
+	if a.preCmdKey != "" {
+		a.preCmds()
+	}
 	if a.cmdKey != "" {
 		a.buildCmd()
+	}
+	if a.includeDirKey != "" {
+		a.includeDirs()
 	}
 	// full_bin wins over entrypoint, as in air.
 	switch {
@@ -636,19 +725,19 @@ func (a *air) finish() {
 	a.keepOutputsWatched()
 	switch {
 	case a.pollKey != "" && a.poll:
-		iv := a.pollInterval
-		if iv <= 0 {
-			iv = airDefaultPollInterval
-		}
+		iv := max(a.pollInterval, airMinPollInterval)
 		c.Poll = Duration(iv)
 		a.mapped(a.pollKey, "poll = %q", iv.String())
 	case a.pollKey != "":
 		a.notice(a.pollKey, NotNeeded, "ginhotd uses file system events unless poll is set")
 	}
 	if a.pollIntervalK != "" {
-		if a.poll {
+		switch {
+		case a.poll && a.pollInterval < airMinPollInterval:
+			a.notice(a.pollIntervalK, Mapped, fmt.Sprintf("became part of poll: air polls at least every %s, so %s is read as that", airMinPollInterval, a.pollInterval))
+		case a.poll:
 			a.notice(a.pollIntervalK, Mapped, "became part of poll")
-		} else {
+		default:
 			a.notice(a.pollIntervalK, NotNeeded, "air polls only with poll = true")
 		}
 	}
@@ -690,7 +779,7 @@ func (a *air) includeExts() {
 			covered = append(covered, "go: through the import graph")
 		case slices.Contains(analysis.DefaultRestartGlobs(), glob) && slices.Contains(c.Restart, glob):
 			covered = append(covered, e+": by the default restart globs")
-		case generatorInput(c.Generate, glob):
+		case a.generatorInput(glob):
 			covered = append(covered, e+": by a [[generate]] step")
 		case slices.Contains(c.Restart, glob):
 		default:
@@ -715,13 +804,30 @@ func (a *air) includeExts() {
 	}
 }
 
-func generatorInput(gs []Generate, glob string) bool {
-	for _, g := range gs {
-		if slices.Contains(g.Inputs, glob) {
+// generatorInput reports whether glob is an input of a step that turns it
+// into Go code (templ's .templ files), so that a change to it needs no
+// restart of its own. The inputs of a script step are not: under air the
+// same change rebuilt and restarted the app too.
+func (a *air) generatorInput(glob string) bool {
+	for i, g := range a.c.Generate {
+		if !slices.Contains(a.scripts, i) && slices.Contains(g.Inputs, glob) {
 			return true
 		}
 	}
 	return false
+}
+
+// includeDirs answers include_dir: it scopes the inputs of script steps;
+// what the build reads ginhotd knows from the import graph.
+func (a *air) includeDirs() {
+	const why = "ginhotd watches exactly the packages your mains import, plus the restart and generator globs"
+	for _, i := range a.scripts {
+		if len(a.c.Generate[i].Inputs) > 0 && len(a.includeDir) > 0 {
+			a.notice(a.includeDirKey, Mapped, "became the directories of the inputs of "+strconv.Quote(a.c.Generate[i].Run)+"; for the build, "+why)
+			return
+		}
+	}
+	a.notice(a.includeDirKey, NotNeeded, whyEmpty(a.includeDir, why))
 }
 
 // envAssign matches a NAME=value word before a command.
@@ -782,9 +888,7 @@ func (a *air) buildCmd() {
 			said = append(said, "go_generate = true")
 			continue
 		}
-		g := GuessGenerate(parts[i])
-		c.Generate = append(c.Generate, g)
-		said = append(said, describeStep(g))
+		said = append(said, a.step(parts[i]))
 	}
 	env, rest := leadingEnv(words[goBuild])
 	if len(env) > 0 {
@@ -827,11 +931,84 @@ func (a *air) rebase(p string) string {
 	return p
 }
 
-func describeStep(g Generate) string {
-	if len(g.Inputs) == 0 {
-		return fmt.Sprintf("[[generate]] run = %q (no inputs known: runs before every build)", g.Run)
+// step adds the generator step for run, a command air runs before each
+// build, and says what it became. A command ginhotd knows (templ, sqlc,
+// swag) gets its own inputs; any other is a script, whose inputs are the
+// files air watched (see scriptInputs).
+func (a *air) step(run string) string {
+	g := GuessGenerate(run)
+	c := a.c
+	if len(g.Inputs) > 0 {
+		c.Generate = append(c.Generate, g)
+		return fmt.Sprintf("[[generate]] run = %q, inputs = %s", g.Run, tomlList(g.Inputs))
 	}
-	return fmt.Sprintf("[[generate]] run = %q, inputs = %s", g.Run, tomlList(g.Inputs))
+	inputs := a.watchedInputs()
+	g.Inputs = inputs
+	a.scripts = append(a.scripts, len(c.Generate))
+	c.Generate = append(c.Generate, g)
+	if len(inputs) == 0 {
+		return fmt.Sprintf("[[generate]] run = %q (air watched no files but .go ones, so it runs before every build)", g.Run)
+	}
+	return fmt.Sprintf("[[generate]] run = %q, inputs = %s (the files air watched, but .go ones: a change to one runs it, as air ran it for every watched change)", g.Run, tomlList(inputs))
+}
+
+// preCmds maps pre_cmd: each command is a generator step, in order.
+func (a *air) preCmds() {
+	var said []string
+	for _, run := range a.preCmd {
+		said = append(said, a.step(run))
+	}
+	a.notice(a.preCmdKey, Mapped, "became "+strings.Join(said, "; "))
+}
+
+// airDefaultIncludeExt is air's include_ext when the file does not set it.
+var airDefaultIncludeExt = []string{"go", "tpl", "tmpl", "html"}
+
+// watchedInputs returns globs of the files besides Go code that air
+// watched and rebuilt for: include_ext (air's default when unset) under
+// include_dir (the module when unset), and include_file. exclude_dir,
+// exclude_file and exclude_regex reach ginhotd as exclude globs, which no
+// step input sees.
+func (a *air) watchedInputs() []string {
+	exts := airDefaultIncludeExt
+	if a.includeExtKey != "" {
+		exts = a.includeExt
+	}
+	dirs := []string{""}
+	if len(a.includeDir) > 0 {
+		dirs = nil
+		for _, d := range a.includeDir {
+			d = strings.TrimSuffix(a.rebase(strings.TrimPrefix(path.Clean(filepath.ToSlash(d)), "./")), "/")
+			if d == "." || d == "" {
+				dirs = []string{""}
+				break
+			}
+			dirs = append(dirs, d+"/")
+		}
+	}
+	var globs []string
+	add := func(g string) {
+		if !slices.Contains(globs, g) {
+			globs = append(globs, g)
+		}
+	}
+	for _, d := range dirs {
+		for _, e := range exts {
+			switch e = strings.TrimPrefix(strings.TrimSpace(e), "."); e {
+			case "", "go":
+			case "*":
+				add(d + "**")
+			default:
+				add(d + "**/*." + e)
+			}
+		}
+	}
+	for _, f := range a.includeFile {
+		if f = a.rebase(strings.TrimPrefix(filepath.ToSlash(f), "./")); f != "" && !strings.HasSuffix(f, ".go") {
+			add(f)
+		}
+	}
+	return globs
 }
 
 // custom makes the whole cmd the build command.
@@ -1017,38 +1194,6 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// millis reads one of air's millisecond integers. withString also accepts a
-// duration string ("500ms"), as newer air does for kill_delay.
-func (d *doc) millis(path string, v any, withString bool) (time.Duration, bool) {
-	switch v := v.(type) {
-	case int64:
-		if v < 0 {
-			d.problem(path, "must not be negative (found integer %d)", v)
-			return 0, false
-		}
-		if v > int64(24*time.Hour/time.Millisecond) {
-			d.problem(path, "is in milliseconds and must be at most a day (found integer %d)", v)
-			return 0, false
-		}
-		return time.Duration(v) * time.Millisecond, true
-	case string:
-		if withString {
-			dur, err := parseDuration(v)
-			if err != nil {
-				d.problem(path, "%v", err)
-				return 0, false
-			}
-			return dur, true
-		}
-	}
-	want := "an integer number of milliseconds"
-	if withString {
-		want += ` or a duration string like "500ms"`
-	}
-	d.problem(path, "want %s, found %s", want, describe(v))
-	return 0, false
 }
 
 func (d *doc) strings(path string, v any) ([]string, bool) {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func TestEveryAirKeyHasAnAnswer(t *testing.T) {
 		{"build.full_bin", "[build]\nfull_bin = \"APP_ENV=dev ./tmp/main\"", Mapped, func(c Config) bool { return cmp.Equal(c.Env, []string{"APP_ENV=dev"}) }},
 		{"build.args_bin", "[build]\nargs_bin = [\"-v\"]", Mapped, func(c Config) bool { return cmp.Equal(c.Args, []string{"-v"}) }},
 		{"build.pre_cmd", "[build]\npre_cmd = [\"npm run css\"]", Mapped, func(c Config) bool {
-			return len(c.Generate) == 1 && c.Generate[0].Run == "npm run css" && c.Generate[0].Inputs == nil && c.Generate[0].Timeout.D() == DefaultGenerateTimeout
+			return len(c.Generate) == 1 && c.Generate[0].Run == "npm run css" && cmp.Equal(c.Generate[0].Inputs, []string{"**/*.tpl", "**/*.tmpl", "**/*.html"}) && c.Generate[0].Timeout.D() == DefaultGenerateTimeout
 		}},
 		{"build.post_cmd", "[build]\npost_cmd = [\"docker compose down\"]", Warning, nil},
 		{"build.include_ext", "[build]\ninclude_ext = [\"go\", \"tpl\", \"html\"]", Mapped, func(c Config) bool { return c.Restart[len(c.Restart)-1] == "**/*.tpl" && len(c.Restart) == 4 }},
@@ -68,6 +69,7 @@ func TestEveryAirKeyHasAnAnswer(t *testing.T) {
 		{"build.exclude_file", "[build]\nexclude_file = [\"dev.db\"]", Mapped, func(c Config) bool { return cmp.Equal(c.Exclude, []string{"dev.db"}) }},
 		{"build.exclude_regex", "[build]\nexclude_regex = [\"_test.go\", \"_templ\\\\.go$\"]", Mapped, func(c Config) bool { return cmp.Equal(c.Exclude, []string{"**/*_templ.go"}) }},
 		{"build.exclude_regex", "[build]\nexclude_regex = [\"^gen/(a|b)\"]", Warning, nil},
+		{"build.exclude_regex", "[build]\nexclude_regex = [\".*_gen.go\"]", Mapped, func(c Config) bool { return cmp.Equal(c.Exclude, []string{"**/*_gen.go"}) }},
 		{"build.exclude_unchanged", "[build]\nexclude_unchanged = true", NotNeeded, nil},
 		{"build.follow_symlink", "[build]\nfollow_symlink = true", NotNeeded, nil},
 		{"build.delay", "[build]\ndelay = 200", Mapped, func(c Config) bool { return c.Debounce.D() == 200*time.Millisecond }},
@@ -405,5 +407,44 @@ func TestLoadFindsTheRepositoryAirFile(t *testing.T) {
 	}
 	if c, err = Load(server, "", nil); err != nil || c.File != "" {
 		t.Fatalf("without .git: %v, read %q", err, c.File)
+	}
+}
+
+// TestAirScriptStepsTakeAirsWatchedFiles checks that a command ginhotd
+// knows nothing of, in cmd or pre_cmd, runs when a file air watched
+// changes: its inputs are include_ext but go, under include_dir, plus
+// include_file; and that a template still restarts the app, as air's
+// rebuild did.
+func TestAirScriptStepsTakeAirsWatchedFiles(t *testing.T) {
+	tests := []struct {
+		name, toml string
+		want       []Generate
+	}{
+		{"yarn before go build", "[build]\ncmd = \"yarn build:css:dev && go build -o ./tmp/main .\"\ninclude_ext = [\"go\", \"tpl\", \"tmpl\", \"html\"]\n",
+			[]Generate{{Run: "yarn build:css:dev", Inputs: []string{"**/*.tpl", "**/*.tmpl", "**/*.html"}}}},
+		{"make before go build, air's default include_ext", "[build]\ncmd = \"make assets && go build -o ./tmp/main .\"\n",
+			[]Generate{{Run: "make assets", Inputs: []string{"**/*.tpl", "**/*.tmpl", "**/*.html"}}}},
+		{"include_dir and include_file", "[build]\npre_cmd = [\"npm run css\"]\ninclude_ext = [\".go\", \"css\"]\ninclude_dir = [\"./web\", \"views/\"]\ninclude_file = [\"main.go\", \"tailwind.config.js\"]\n",
+			[]Generate{{Run: "npm run css", Inputs: []string{"web/**/*.css", "views/**/*.css", "tailwind.config.js"}}}},
+		{"every extension", "[build]\npre_cmd = [\"./gen.sh\"]\ninclude_ext = [\"*\"]\n",
+			[]Generate{{Run: "./gen.sh", Inputs: []string{"**"}}}},
+		{"only go watched", "[build]\ncmd = \"./gen.sh && go build -o ./tmp/main .\"\ninclude_ext = [\"go\"]\n",
+			[]Generate{{Run: "./gen.sh"}}},
+		{"pre_cmd before cmd, templ keeps its own inputs", "[build]\npre_cmd = [\"npm run css\"]\ncmd = \"templ generate && go build -o ./tmp/main .\"\ninclude_ext = [\"go\", \"templ\", \"html\"]\n",
+			[]Generate{{Run: "npm run css", Inputs: []string{"**/*.templ", "**/*.html"}}, {Run: "templ generate", Inputs: []string{"**/*.templ"}, Outputs: []string{"**/*_templ.go"}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := loadAir(t, tc.toml)
+			for i := range tc.want {
+				tc.want[i].Timeout = Duration(DefaultGenerateTimeout)
+			}
+			if d := cmp.Diff(tc.want, c.Generate); d != "" {
+				t.Errorf("generate (-want +got):\n%s", d)
+			}
+			if strings.Contains(tc.toml, `"html"`) && !slices.Contains(c.Restart, "**/*.html") {
+				t.Errorf("restart = %q: a template is a step input and still restarts the app, as air's rebuild did", c.Restart)
+			}
+		})
 	}
 }

@@ -230,7 +230,18 @@ func TestAirMillisecondIntegers(t *testing.T) {
 		{"kill_delay as a duration string", "[build]\nkill_delay = \"2s\"\n", 50 * time.Millisecond, 2 * time.Second, ""},
 		{"delay as a string", "[build]\n\ndelay = \"1s\"\n", 0, 0, `.air.toml:3: key "build.delay": want an integer number of milliseconds, found string "1s"`},
 		{"bad kill_delay string", "[build]\nkill_delay = \"soon\"\n", 0, 0, `.air.toml:2: key "build.kill_delay": want a duration string like "5s" or "500ms", found string "soon"`},
-		{"negative", "[build]\ndelay = -3\n", 0, 0, `key "build.delay": must not be negative`},
+		{"a negative delay waits no time", "[build]\ndelay = -3\n", 50 * time.Millisecond, 5 * time.Second, ""},
+		{"delay as a float", "[build]\ndelay = 1.5\n", 0, 0, `key "build.delay": want an integer number of milliseconds, found number 1.5`},
+		// air's killDelay(): an integer below 1000000 is milliseconds,
+		// any other nanoseconds cut to whole milliseconds.
+		{"kill_delay in nanoseconds", "[build]\nkill_delay = 500_000_000\n", 50 * time.Millisecond, 500 * time.Millisecond, ""},
+		{"kill_delay at one millisecond", "[build]\nkill_delay = 1_000_000\n", 50 * time.Millisecond, time.Millisecond, ""},
+		{"kill_delay just below", "[build]\nkill_delay = 999_999\n", 50 * time.Millisecond, 999999 * time.Millisecond, ""},
+		{"kill_delay cut to milliseconds", "[build]\nkill_delay = 1_500_700_000\n", 50 * time.Millisecond, 1500 * time.Millisecond, ""},
+		{"kill_delay string under a millisecond", "[build]\nkill_delay = \"500us\"\n", 50 * time.Millisecond, 500 * time.Second, ""},
+		{"kill_delay 0 keeps kill_timeout", "[build]\nkill_delay = 0\n", 50 * time.Millisecond, 5 * time.Second, ""},
+		{"a negative kill_delay waits no time", "[build]\nkill_delay = \"-2s\"\n", 50 * time.Millisecond, 5 * time.Second, ""},
+		{"kill_delay as a float", "[build]\nkill_delay = 0.5\n", 0, 0, `key "build.kill_delay": want an integer (milliseconds below 1000000, else nanoseconds, as air reads it) or a duration string like "500ms", found number 0.5`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
