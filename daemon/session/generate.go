@@ -411,8 +411,8 @@ func (s *Session) generateFor(c change) (change, bool) {
 
 // stepsFor returns the steps a change of the file p sets off: the steps
 // whose inputs match it, else its package's go generate step. A step's own
-// write (not an editor's) sets nothing off. The Go files among p are held
-// by the steps, to be decided on once they have run.
+// write (not an editor's) sets nothing off. A Go file or a restart file
+// (a template) is held by the steps, to be decided on once they have run.
 func (s *Session) stepsFor(p string, editor bool) []*step {
 	var steps []*step
 	if rel, err := filepath.Rel(s.cfg.Dir, p); err == nil && !strings.HasPrefix(rel, "..") {
@@ -425,9 +425,10 @@ func (s *Session) stepsFor(p string, editor bool) []*step {
 				s.emit(Event{Kind: KindWarn, Step: st.name, Message: fmt.Sprintf("generate step %q rewrote its own input %s (a loop): not running it again for that change; list what it writes in outputs, or narrow its inputs", st.name, rel)})
 				continue
 			}
-			if strings.HasSuffix(p, ".go") && !slices.Contains(st.held, p) {
-				// Go code is code too (swag's annotated handlers):
-				// decided on once the step has run.
+			if (strings.HasSuffix(p, ".go") || matchAny(s.cfg.Restart, rel)) && !slices.Contains(st.held, p) {
+				// Go code is code too (swag's annotated handlers), and a
+				// template a script step reads still restarts the app, as
+				// air's rebuild did: decided on once the step has run.
 				st.held = append(st.held, p)
 			}
 			steps = append(steps, st)

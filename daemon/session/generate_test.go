@@ -316,3 +316,29 @@ func TestFirstStepOutputBuildsOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestScriptStepInputStillRestarts: a template that is the input of a
+// script step (air's `yarn build:css && go build` with html watched) runs
+// the step and then restarts the app, as air's rebuild did.
+func TestScriptStepInputStillRestarts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.s.cfg.Generate = []config.Generate{{Run: "yarn build:css:dev", Inputs: []string{"**/*.tmpl"}}}
+		h.s.cfg.Restart = []string{"**/*.tmpl"}
+		h.running()
+		starts := h.runner.started()
+		h.save("views/index.tmpl")
+		after(time.Second)
+		if n := h.steps.count(); n != 2 {
+			t.Fatalf("step runs = %d, want the template to run the script", n)
+		}
+		if h.runner.started() != starts+1 || h.builder.count() != 1 {
+			t.Fatalf("starts %d → %d, builds %d: want one restart after the step, no build", starts, h.runner.started(), h.builder.count())
+		}
+		restart, _ := h.events.last(KindRestart)
+		gen, _ := h.events.last(KindGenerateOK)
+		if restart.Time.Before(gen.Time) {
+			t.Fatalf("the app restarted at %v, before the step ended at %v", restart.Time, gen.Time)
+		}
+	})
+}
