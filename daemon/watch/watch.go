@@ -123,6 +123,12 @@ func New(opts Options) (*Watcher, error) {
 	if t.limitHit {
 		t.fallBack(limitMsg)
 	}
+	// A silent mount inside an ignored directory (node_modules, the cache
+	// dir) is never watched, so never polled.
+	t.pl.silent = slices.DeleteFunc(t.pl.silent, func(s Subtree) bool {
+		_, visible := t.dirs[s.Dir]
+		return !visible
+	})
 	for _, s := range t.pl.silent {
 		if t.pl.off {
 			t.logf("not polling %s although %s: poll is off, so edits made outside this machine are missed", t.show(s.Dir), s.Reason())
