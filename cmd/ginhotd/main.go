@@ -86,7 +86,7 @@ func newFlags(stderr io.Writer) *flags {
 	})
 	fs.String("addr", d.Addr, "public address of the app")
 	fs.Duration("debounce", d.Debounce.D(), "quiet window that coalesces file events")
-	fs.Duration("poll", 0, "poll the file system at this interval instead of using inotify")
+	fs.String("poll", d.Poll, `"auto": poll, besides inotify, the mounts that deliver no events (Docker Desktop, WSL, NFS, SMB); a duration: poll everything at that interval instead of inotify; "off"`)
 	fs.Bool("no-proxy", false, "let the app listen on --addr itself (reload is stop-then-start)")
 	fs.Bool("socket-activation", false, "pass the listening socket to the app as fd 3 (LISTEN_FDS)")
 	fs.Bool("live-reload", d.LiveReload, "refresh browsers after each swap (proxy mode)")

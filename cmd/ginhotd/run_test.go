@@ -62,6 +62,7 @@ type event struct {
 	} `json:"diagnostics"`
 	Status *struct {
 		State   string `json:"state"`
+		Watch   string `json:"watch"`
 		Targets []struct {
 			URL   string `json:"url"`
 			PID   int    `json:"pid"`

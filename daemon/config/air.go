@@ -618,10 +618,10 @@ func (a *air) finish() {
 		if iv <= 0 {
 			iv = airDefaultPollInterval
 		}
-		c.Poll = Duration(iv)
+		c.Poll = iv.String()
 		a.mapped(a.pollKey, "poll = %q", iv.String())
 	case a.pollKey != "":
-		a.notice(a.pollKey, NotNeeded, "ginhotd uses file system events unless poll is set")
+		a.notice(a.pollKey, NotNeeded, "ginhotd uses file system events, and polls by itself the mounts that deliver none")
 	}
 	if a.pollIntervalK != "" {
 		if a.poll {

@@ -30,13 +30,19 @@ type Config struct {
 	// File is the config file that was read, if any.
 	File string `toml:"-"`
 
-	Addr             string   `toml:"addr"`
-	Targets          []string `toml:"targets"`
-	Debounce         Duration `toml:"debounce"`
-	Poll             Duration `toml:"poll"`
-	Proxy            bool     `toml:"proxy"`
-	LiveReload       bool     `toml:"live_reload"`
-	SocketActivation bool     `toml:"socket_activation"`
+	Addr     string   `toml:"addr"`
+	Targets  []string `toml:"targets"`
+	Debounce Duration `toml:"debounce"`
+	// Poll chooses how the watcher polls: "auto" (the default) polls, in
+	// addition to inotify, only the subtrees on file systems that deliver
+	// no events for changes made outside this machine (Docker Desktop and
+	// WSL mounts, FUSE, NFS, SMB); a duration such as "500ms" polls the
+	// whole tree at that interval instead of using inotify ("0s" means
+	// "auto"); "off" never polls.
+	Poll             string `toml:"poll"`
+	Proxy            bool   `toml:"proxy"`
+	LiveReload       bool   `toml:"live_reload"`
+	SocketActivation bool   `toml:"socket_activation"`
 
 	BuildFlags []string `toml:"build_flags"`
 	Tags       []string `toml:"tags"`
@@ -115,6 +121,7 @@ func Default() Config {
 	return Config{
 		Addr:         "127.0.0.1:8080",
 		Debounce:     Duration(watch.DefaultDebounce),
+		Poll:         "auto",
 		Proxy:        true,
 		LiveReload:   true,
 		Strip:        true,
@@ -233,6 +240,11 @@ func (c *Config) validate() error {
 	if _, err := c.SpeculateDelay(); err != nil {
 		return err
 	}
+	if c.Poll != "auto" && c.Poll != "off" {
+		if _, err := parseDuration(c.Poll); err != nil {
+			return fmt.Errorf("config: poll: %w (or \"auto\" or \"off\")", err)
+		}
+	}
 	for i, g := range c.Generate {
 		where := fmt.Sprintf("[[generate]] #%d", i+1)
 		if strings.TrimSpace(g.Run) == "" {
@@ -345,6 +357,17 @@ func (c Config) SpeculateDelay() (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// PollInterval returns the interval at which the watcher polls the whole
+// tree instead of using inotify: 0 unless Poll is a duration.
+func (c Config) PollInterval() time.Duration {
+	d, _ := parseDuration(c.Poll)
+	return d
+}
+
+// PollOff reports whether Poll turns every polling off, including that of
+// mounts that deliver no events.
+func (c Config) PollOff() bool { return c.Poll == "off" }
 
 // D returns d as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }

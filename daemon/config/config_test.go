@@ -145,7 +145,7 @@ func durationKeys(t *testing.T) []string {
 			keys = append(keys, f.Tag.Get("toml"))
 		}
 	}
-	if len(keys) < 6 {
+	if len(keys) < 5 {
 		t.Fatalf("found only duration keys %v", keys)
 	}
 	return keys
@@ -308,5 +308,31 @@ func TestSpeculate(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("speculate = %q: got %v, %v; want %v", tc.value, got, err, tc.want)
 		}
+	}
+}
+
+// TestPollSetting checks the values poll takes: auto (the default), off,
+// and a duration that polls the whole tree; "0s", which older ginhot.toml
+// files hold, means auto.
+func TestPollSetting(t *testing.T) {
+	for _, tt := range []struct {
+		value    string
+		interval time.Duration
+		off      bool
+	}{{"auto", 0, false}, {"off", 0, true}, {"500ms", 500 * time.Millisecond, false}, {"0s", 0, false}} {
+		c, err := Load(t.TempDir(), "", map[string]any{"poll": tt.value})
+		if err != nil {
+			t.Fatalf("poll = %q: %v", tt.value, err)
+		}
+		if c.PollInterval() != tt.interval || c.PollOff() != tt.off {
+			t.Errorf("poll = %q: PollInterval() = %v, PollOff() = %v; want %v, %v", tt.value, c.PollInterval(), c.PollOff(), tt.interval, tt.off)
+		}
+	}
+	if c, _ := Load(t.TempDir(), "", nil); c.Poll != "auto" {
+		t.Errorf("default poll = %q, want auto", c.Poll)
+	}
+	_, err := Load(t.TempDir(), "", map[string]any{"poll": "sometimes"})
+	if err == nil || !strings.Contains(err.Error(), `poll: want a duration string`) || !strings.Contains(err.Error(), `"off"`) {
+		t.Errorf("poll = \"sometimes\": error %v, want one naming poll and its values", err)
 	}
 }

@@ -8,6 +8,9 @@ func (s *Session) publishStatus() {
 	if s.logFile != nil {
 		st.LogFile = s.logFile.Name()
 	}
+	if s.watcher != nil {
+		st.Watch = s.watcher.Mode()
+	}
 	for _, t := range s.targets {
 		ts := TargetStatus{
 			Package:    t.t.Path,

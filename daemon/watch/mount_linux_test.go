@@ -72,15 +72,15 @@ func TestBindfsEditBehindTheMount(t *testing.T) {
 	expect(t, w, filepath.Join(mnt, "go.mod"))
 }
 
-// TestBindfsPollOff checks that NoMountPoll keeps the watcher on inotify
+// TestBindfsPollOff checks that PollOff keeps the watcher on inotify
 // alone and that it says what that costs.
 func TestBindfsPollOff(t *testing.T) {
 	back := t.TempDir()
 	mnt := testkit.Bindfs(t, back)
 	var l logs
-	w := start(t, Options{Roots: []string{mnt}, NoMountPoll: true, Logf: l.logf})
+	w := start(t, Options{Roots: []string{mnt}, PollOff: true, Logf: l.logf})
 	if got := w.Subtrees(); len(got) != 0 {
-		t.Errorf("Subtrees() = %v with NoMountPoll", got)
+		t.Errorf("Subtrees() = %v with PollOff", got)
 	}
 	if got := l.all(); len(got) != 1 || !strings.HasPrefix(got[0], "not polling ./ although fuse delivers no events") {
 		t.Errorf("logged %q, want one line saying polling is off", got)

@@ -94,7 +94,7 @@ func (in *interest) dir(d, root string) bool {
 // poller is the state of the adaptive poller; it belongs to the tree.
 type poller struct {
 	silent   []Subtree
-	off      bool                 // NoMountPoll: silent subtrees are only reported
+	off      bool                 // PollOff: silent subtrees are only reported
 	interest *interest            // nil: every visible path of a silent subtree
 	hot      map[string]time.Time // path → when it last changed or was named
 	dirMod   map[string]time.Time // silent directory → its modification time when last listed

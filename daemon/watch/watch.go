@@ -39,12 +39,12 @@ type Options struct {
 	// Poll, when positive, makes the watcher walk the roots at this interval
 	// instead of using fsnotify, everywhere.
 	Poll time.Duration
-	// NoMountPoll turns off the polling of silent subtrees: without it,
+	// PollOff turns off the polling of silent subtrees: without it,
 	// the roots and the mount points inside them that lie on a file system
 	// delivering no events for changes made outside this machine (9p,
 	// FUSE, NFS, SMB, vboxsf, prl_fs, drvfs; see [Subtree]) are polled in
 	// addition to inotify. It does nothing when Poll is set.
-	NoMountPoll bool
+	PollOff bool
 	// Exclude holds extra doublestar globs, relative to the root and using
 	// forward slashes, for paths to ignore, e.g. "tmp/**" or "**/*.log".
 	Exclude []string
@@ -115,7 +115,7 @@ func New(opts Options) (*Watcher, error) {
 			real[r] = realPath(r)
 		}
 		t.pl.silent = silentSubtrees(t.roots, real, mountsOf(t.roots))
-		t.pl.off = opts.NoMountPoll
+		t.pl.off = opts.PollOff
 	}
 	for _, r := range t.roots {
 		t.scan(r, false)
@@ -266,7 +266,7 @@ func (w *Watcher) SetInterest(paths, globs []string) {
 }
 
 // Subtrees returns the subtrees polled in addition to inotify (none when
-// [Options.Poll] or [Options.NoMountPoll] is set).
+// [Options.Poll] or [Options.PollOff] is set).
 func (w *Watcher) Subtrees() []Subtree { return slices.Clone(w.polled) }
 
 // Mode says in a few words how the watcher sees changes: "inotify",
