@@ -65,11 +65,12 @@ type flags struct {
 	listen    string
 	remote    bool
 	targets   []string
+	pathMap   map[string]any
 	overrides map[string]any
 }
 
 func newFlags(stderr io.Writer) *flags {
-	f := &flags{fs: flag.NewFlagSet("ginhotd", flag.ContinueOnError), overrides: map[string]any{}}
+	f := &flags{fs: flag.NewFlagSet("ginhotd", flag.ContinueOnError), overrides: map[string]any{}, pathMap: map[string]any{}}
 	fs := f.fs
 	fs.SetOutput(stderr)
 	d := config.Default()
@@ -82,6 +83,14 @@ func newFlags(stderr io.Writer) *flags {
 	fs.BoolVar(&f.remote, "allow-remote", false, "let --listen bind a non-loopback address")
 	fs.Func("target", "main package to run, import path or ./dir (repeatable; default: every main that imports Gin)", func(s string) error {
 		f.targets = append(f.targets, s)
+		return nil
+	})
+	fs.Func("path-map", "EDITOR=DAEMON: the editor's path of the workspace and the daemon's, for an editor outside a container (--stdio; repeatable)", func(s string) error {
+		e, d, ok := strings.Cut(s, "=")
+		if !ok || e == "" || d == "" {
+			return fmt.Errorf("want EDITOR=DAEMON, like /Users/me/app=/app")
+		}
+		f.pathMap[e] = d
 		return nil
 	})
 	fs.String("addr", d.Addr, "public address of the app")
@@ -126,6 +135,8 @@ func (f *flags) parse(args []string) ([]string, error) {
 		case "config", "explain", "from", "force", "stdio", "listen", "allow-remote":
 		case "target":
 			f.overrides["targets"] = f.targets
+		case "path-map":
+			f.overrides["path_map"] = f.pathMap
 		case "no-proxy":
 			f.overrides["proxy"] = fl.Value.String() != "true"
 		default:

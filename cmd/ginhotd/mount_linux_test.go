@@ -19,10 +19,10 @@ func TestRunServesEditsBehindAFUSEMount(t *testing.T) {
 	back := copyFixture(t, "app")
 	mnt := testkit.Bindfs(t, back)
 	d := startDaemonIn(t, mnt)
-	want := "polling ./ every ~1s: fuse delivers no events for changes made outside this machine"
+	want := "polling ./ every ~1.25s: fuse delivers no events for changes made outside this machine"
 	d.await("the polling line", 5*time.Second, func(e event) bool { return e.Event == "warn" && e.Message == want })
 	d.await("the watch mode in the status", 5*time.Second, func(e event) bool {
-		return e.Status != nil && e.Status.Watch == "inotify + polling ./ (fuse) every ~1s"
+		return e.Status != nil && e.Status.Watch == "inotify + polling ./ (fuse) every ~1.25s"
 	})
 	pid := d.get("/pid")
 

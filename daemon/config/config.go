@@ -68,6 +68,14 @@ type Config struct {
 	Diagnostics string `toml:"diagnostics"`
 	LogFormat   string `toml:"log_format"`
 
+	// PathMap maps the editor's paths to the daemon's, for an editor
+	// outside a container talking to ginhotd inside it
+	// ({ "/Users/me/app" = "/app" }). It is a setting of the LSP
+	// connection: it comes from initializationOptions or --path-map, never
+	// from a config file, which the daemon finds only through the mapped
+	// path.
+	PathMap map[string]string `toml:"path_map"`
+
 	// Debug builds each version for a debugger and runs it under Delve
 	// (dlv exec --headless); the session announces each version's address.
 	Debug bool `toml:"debug"`
@@ -150,6 +158,9 @@ func Load(dir, file string, overrides map[string]any) (Config, error) {
 	c.Dir = abs
 	if err := c.readFile(file); err != nil {
 		return c, err
+	}
+	if c.PathMap != nil {
+		return c, fmt.Errorf("config: %s: path_map belongs in the editor's initializationOptions or in --path-map: the daemon finds this file only through the mapped path", c.File)
 	}
 	if len(overrides) > 0 {
 		d := settingsDoc(overrides)

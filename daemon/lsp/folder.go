@@ -37,7 +37,7 @@ func (s *server) addFolderLocked(r root) *folder {
 		return nil
 	}
 	f := &folder{root: r}
-	f.pres = newPresenter(s.out, r, s.progressToken)
+	f.pres = newPresenter(s.out, r, s.progressToken, s.pathMap())
 	s.folders = append(s.folders, f)
 	return f
 }
@@ -108,7 +108,7 @@ func (f *folder) stopperLocked() func() {
 // every workspace folder are logged and ignored: route returns nil. The
 // innermost folder wins.
 func (s *server) route(u string) (*session.Session, string) {
-	path, err := pathOf(u)
+	path, err := s.pathOf(u)
 	if err != nil {
 		s.logf("lsp: ignoring %v", err)
 		return nil, ""

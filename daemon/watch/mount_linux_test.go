@@ -47,10 +47,10 @@ func TestBindfsEditBehindTheMount(t *testing.T) {
 	if got, want := w.Subtrees(), []Subtree{{Dir: mnt, FSType: "fuse"}}; !slices.Equal(got, want) {
 		t.Fatalf("Subtrees() = %v, want %v", got, want)
 	}
-	if got, want := w.Mode(), "inotify + polling ./ (fuse) every ~1s"; got != want {
+	if got, want := w.Mode(), "inotify + polling ./ (fuse) every ~1.25s"; got != want {
 		t.Errorf("Mode() = %q, want %q", got, want)
 	}
-	want := "polling ./ every ~1s: fuse delivers no events for changes made outside this machine"
+	want := "polling ./ every ~1.25s: fuse delivers no events for changes made outside this machine"
 	if got := l.all(); !slices.Equal(got, []string{want}) {
 		t.Errorf("logged %q, want one line %q", got, want)
 	}

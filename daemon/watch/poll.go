@@ -20,7 +20,7 @@ const (
 	pollTick = 100 * time.Millisecond
 	// PollCycle is how long the poller of a silent subtree takes to stat
 	// every path of interest once.
-	PollCycle = time.Second
+	PollCycle = 1250 * time.Millisecond
 	hotFor    = 2 * time.Minute
 	hotMax    = 64
 )

@@ -270,7 +270,7 @@ func (w *Watcher) SetInterest(paths, globs []string) {
 func (w *Watcher) Subtrees() []Subtree { return slices.Clone(w.polled) }
 
 // Mode says in a few words how the watcher sees changes: "inotify",
-// "polling every 500ms", or "inotify + polling ./ (fuse) every ~1s".
+// "polling every 500ms", or "inotify + polling ./ (fuse) every ~1.25s".
 func (w *Watcher) Mode() string { s, _ := w.mode.Load().(string); return s }
 
 // Watches returns the number of directory watches held (zero while polling).
