@@ -203,6 +203,9 @@ func runCmd(ctx context.Context, f *flags, dir string, stdin *os.File, stdout, s
 		return 1
 	}
 	printNotices(stderr, cfg)
+	if why := config.DetectContainer(); cfg.ForContainer(why) {
+		fmt.Fprintf(stderr, "ginhotd: in a container (%s): listening on %s, so that a published port reaches the app; --addr 127.0.0.1:8080 keeps it on loopback\n", why, cfg.Addr)
+	}
 	_, noColor := os.LookupEnv("NO_COLOR")
 	out, isFile := stdout.(*os.File)
 	p := ghterm.New(ghterm.Options{

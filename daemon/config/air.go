@@ -458,6 +458,7 @@ func (a *air) proxy(m map[string]any) {
 				a.notice(p, NotNeeded, "0 is unset")
 			} else if ok {
 				a.c.Addr = "127.0.0.1:" + strconv.FormatInt(port, 10)
+				a.c.AddrSet = true
 				a.mapped(p, "addr = %q", a.c.Addr)
 			}
 		case "app_port":

@@ -101,6 +101,10 @@ type Config struct {
 	// Notices say what became of each key of an .air.toml that was read;
 	// the caller prints them.
 	Notices []Notice `toml:"-"`
+
+	// AddrSet reports that the config file or the overrides chose Addr;
+	// otherwise it is the default, which [Config.ForContainer] may change.
+	AddrSet bool `toml:"-"`
 }
 
 // DefaultGenerateTimeout is how long a generator step may run when its
@@ -161,6 +165,9 @@ func Load(dir, file string, overrides map[string]any) (Config, error) {
 	}
 	if c.PathMap != nil {
 		return c, fmt.Errorf("config: %s: path_map belongs in the editor's initializationOptions or in --path-map: the daemon finds this file only through the mapped path", c.File)
+	}
+	if _, ok := overrides["addr"]; ok {
+		c.AddrSet = true
 	}
 	if len(overrides) > 0 {
 		d := settingsDoc(overrides)
@@ -234,6 +241,7 @@ func (c *Config) decode(b []byte, name string) error {
 	if err != nil {
 		return err
 	}
+	_, c.AddrSet = d.root["addr"]
 	d.decodeStruct("", d.root, reflect.ValueOf(c).Elem())
 	return d.err()
 }

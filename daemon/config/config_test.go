@@ -336,3 +336,54 @@ func TestPollSetting(t *testing.T) {
 		t.Errorf("poll = \"sometimes\": error %v, want one naming poll and its values", err)
 	}
 }
+
+// TestContainerAddr checks the container evidence, on a fake root, and
+// that the container's address is the default only: a config file or a
+// flag that names addr wins.
+func TestContainerAddr(t *testing.T) {
+	root := t.TempDir()
+	if why := detectContainer(root); why != "" {
+		t.Fatalf("an empty root is a container: %s", why)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "proc", "1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "run"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "proc/1/cgroup", "0::/\n")
+	if why := detectContainer(root); why != "" {
+		t.Fatalf("a plain cgroup is a container: %s", why)
+	}
+	write(t, root, "proc/1/cgroup", "12:pids:/docker/3f2a9c1e0b7d\n")
+	if why := detectContainer(root); why != "the cgroup of pid 1 (docker)" {
+		t.Fatalf("docker cgroup: %q", why)
+	}
+	write(t, root, "run/.containerenv", "")
+	if why := detectContainer(root); why != "/run/.containerenv" {
+		t.Fatalf("podman: %q", why)
+	}
+
+	for _, tt := range []struct {
+		name, file string
+		overrides  map[string]any
+		want       string
+	}{
+		{"default", "", nil, ContainerAddr},
+		{"config file", "addr = \"127.0.0.1:8080\"\n", nil, "127.0.0.1:8080"},
+		{"flag", "", map[string]any{"addr": "127.0.0.1:9000"}, "127.0.0.1:9000"},
+	} {
+		dir := t.TempDir()
+		if tt.file != "" {
+			write(t, dir, FileName, tt.file)
+		}
+		c, err := Load(dir, "", tt.overrides)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.ForContainer("/.dockerenv")
+		if c.Addr != tt.want {
+			t.Errorf("%s: Addr = %q, want %q", tt.name, c.Addr, tt.want)
+		}
+	}
+}

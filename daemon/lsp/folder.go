@@ -58,6 +58,9 @@ func (s *server) startLocked(f *folder) {
 		s.report(f, err)
 		return
 	}
+	if cfg.ForContainer(s.opts.Container) {
+		s.logf("lsp: workspace folder %s: in a container (%s): the app listens on %s, so that a published port reaches it", f.root.path, s.opts.Container, cfg.Addr)
+	}
 	ctx, cancel := context.WithCancel(s.base)
 	f.cancel = cancel
 	f.pres.complement = cfg.Diagnostics == "complement"

@@ -40,6 +40,11 @@ type Options struct {
 	// ginhot.toml names. Precedence, lowest first: the config file, the
 	// client's initializationOptions, Overrides.
 	Overrides map[string]any
+	// Container says why the daemon seems to run in a container
+	// ([config.DetectContainer]), or is empty. There a folder whose
+	// settings choose no addr listens on [config.ContainerAddr], so that a
+	// published port reaches it.
+	Container string
 }
 
 // Timeouts of the connection's own work; stopping apps is bounded by each
