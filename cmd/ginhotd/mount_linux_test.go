@@ -32,6 +32,9 @@ func TestRunServesEditsBehindAFUSEMount(t *testing.T) {
 	if got := d.get("/"); got != "v2" {
 		t.Fatalf("after the edit GET / = %q, want v2", got)
 	}
+	if d.get("/pid") == pid {
+		t.Fatal("the PID did not change after an edit behind the mount")
+	}
 
 	pid = d.get("/pid")
 	m = d.mark()
