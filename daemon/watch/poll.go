@@ -3,6 +3,7 @@ package watch
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -200,6 +201,9 @@ func (t *tree) rebuildList() {
 			t.pl.list = append(t.pl.list, f)
 		}
 	}
+	// Sorted, the cursor keeps its place across a rebuild, so no path
+	// waits more than about a cycle.
+	slices.Sort(t.pl.list)
 	for d := range t.pl.dirMod {
 		if _, ok := t.dirs[d]; !ok {
 			delete(t.pl.dirMod, d)
