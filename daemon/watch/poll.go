@@ -215,13 +215,13 @@ func (t *tree) rebuildList() {
 // reports false if p is neither.
 func (t *tree) pollPath(p string) bool {
 	if _, ok := t.dirs[p]; ok {
-		fi, err := os.Stat(p)
+		_, mod, err := pollStat(p)
 		if err != nil {
 			t.touch(p)
 			return true
 		}
-		if old, ok := t.pl.dirMod[p]; !ok || !old.Equal(fi.ModTime()) {
-			t.pl.dirMod[p] = fi.ModTime()
+		if old, ok := t.pl.dirMod[p]; !ok || !old.Equal(mod) {
+			t.pl.dirMod[p] = mod
 			if ok {
 				t.relist(p)
 			}
@@ -235,8 +235,8 @@ func (t *tree) pollPath(p string) bool {
 	if _, pending := t.dirty[p]; pending {
 		return true
 	}
-	fi, err := os.Stat(p)
-	if err != nil || fi.Size() != st.size || !fi.ModTime().Equal(st.mod) {
+	size, mod, err := pollStat(p)
+	if err != nil || size != st.size || !mod.Equal(st.mod) {
 		t.touch(p)
 	}
 	return true
