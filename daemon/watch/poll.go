@@ -72,9 +72,14 @@ func (in *interest) file(p, root string) bool {
 	return in.paths[p] || moduleFile(filepath.Base(p)) || matchRel(in.globs, p, root)
 }
 
-// dir reports whether the directory d below root can matter: it holds a
-// path of interest, or a glob can match below it (a new file shows as a
-// change of its directory).
+// dir reports whether the directory d below root can matter by itself:
+// it is the root, it holds a named path, or it lies on the way to or below
+// the literal directory a glob starts with ("templates" of
+// "templates/**/*.tmpl"). A new file shows as a change of its directory.
+// A glob that starts with "**" names no directory: the directories holding
+// files it matches are polled instead (see rebuildList), so a new template
+// in a directory that holds none yet is found by the next graph load or
+// edit there, not by the poller.
 func (in *interest) dir(d, root string) bool {
 	if d == root || in.paths[d] || in.dirs[d] {
 		return true
@@ -85,7 +90,7 @@ func (in *interest) dir(d, root string) bool {
 	}
 	rel = filepath.ToSlash(rel)
 	for _, b := range in.bases {
-		if b == "" || b == rel || strings.HasPrefix(rel, b+"/") || strings.HasPrefix(b, rel+"/") {
+		if b != "" && (b == rel || strings.HasPrefix(rel, b+"/") || strings.HasPrefix(b, rel+"/")) {
 			return true
 		}
 	}
@@ -191,14 +196,16 @@ func (t *tree) rebuildList() {
 	t.pl.stale = false
 	t.pl.list = t.pl.list[:0]
 	in := t.pl.interest
-	for d := range t.dirs {
-		if t.silentAt(d) && (in == nil || in.dir(d, t.rootOf(d))) {
-			t.pl.list = append(t.pl.list, d)
-		}
-	}
+	holding := map[string]bool{} // directories holding a file of interest
 	for f := range t.files {
 		if t.silentAt(f) && (in == nil || in.file(f, t.rootOf(f))) {
 			t.pl.list = append(t.pl.list, f)
+			holding[filepath.Dir(f)] = true
+		}
+	}
+	for d := range t.dirs {
+		if t.silentAt(d) && (in == nil || holding[d] || in.dir(d, t.rootOf(d))) {
+			t.pl.list = append(t.pl.list, d)
 		}
 	}
 	// Sorted, the cursor keeps its place across a rebuild, so no path

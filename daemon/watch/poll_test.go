@@ -39,11 +39,20 @@ func TestPollListFollowsInterest(t *testing.T) {
 	if got := list(); !slices.Equal(got, all) {
 		t.Errorf("without interest the list is\n%q\nwant\n%q", got, all)
 	}
-	tr.pl.interest = newInterest(abs("main.go", "lib/lib.go"), []string{"templates/**/*.tmpl"})
 	want := abs(".", "lib", "templates", "templates/part", "go.mod", "go.sum", "main.go", "lib/lib.go",
 		"templates/index.tmpl", "templates/part/a.tmpl")
-	if got := list(); !slices.Equal(got, want) {
-		t.Errorf("with interest the list is\n%q\nwant\n%q", got, want)
+	for _, glob := range []string{"templates/**/*.tmpl", "**/*.tmpl"} {
+		tr.pl.interest = newInterest(abs("main.go", "lib/lib.go"), []string{glob})
+		if got := list(); !slices.Equal(got, want) {
+			t.Errorf("with interest and %s the list is\n%q\nwant\n%q", glob, got, want)
+		}
+	}
+	// A directory below a glob's literal start is polled while still empty.
+	must(t, os.MkdirAll(filepath.Join(root, "templates", "new"), 0o755))
+	tr.scan(root, true)
+	tr.pl.interest = newInterest(nil, []string{"templates/**/*.tmpl"})
+	if got := list(); !slices.Contains(got, filepath.Join(root, "templates", "new")) {
+		t.Errorf("the empty templates/new is not polled: %q", got)
 	}
 }
 
