@@ -13,6 +13,13 @@
 // the same with a BufferPool, and behind ginhotd) and the cgo part (link time with CGO_ENABLED=1 and 0)
 // run in the full run and alone with --only proxy,cgo.
 //
+// The scale scenario also mounts its module with bindfs (FUSE, as root)
+// and edits it behind the mount, as a host editor edits behind a
+// container's bind mount: ginhotd with no flag (it polls such mounts by
+// itself) and air with poll = true, their idle cost, and ginhotd's save →
+// build_start time. Without root or bindfs those rows say why they are
+// missing.
+//
 // The editor rows start `ginhotd --stdio` on their own copy and drive it
 // with a small LSP client (lsp_linux.go): editor-save types a one-line
 // edit as didChange events 80 ms apart, pauses 1 s, writes the file and

@@ -369,6 +369,13 @@ func renderScale(s *ScaleResult, idle string) string {
 	t.row("idle "+idle+": CPU seconds", gc, ac, "—")
 	t.row("idle: RSS", gr, ar, "—")
 	t.row("idle: inotify watches", gw, aw, "—")
+	if s.FUSEGinhotdIdle != nil || s.FUSEAirIdle != nil {
+		fc, _, _ := idleCells(s.FUSEGinhotdIdle)
+		pc, _, _ := idleCells(s.FUSEAirIdle)
+		t.row("on a FUSE mount edited behind it: idle "+idle+": CPU seconds (ginhotd with no flag; air with poll = true)", fc, pc, "—")
+		fs := summarize(s.FUSEEventMS, 0)
+		t.row("on a FUSE mount: save behind the mount → build_start, median / max", fmt.Sprintf("%s / %s", fmtMS(fs.Median), fmtMS(fs.Max)), "—", "—")
+	}
 	out := t.sb.String()
 	for _, e := range s.Errors {
 		out += "\nscale: " + e

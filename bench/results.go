@@ -228,13 +228,21 @@ type ScaleResult struct {
 	GinhotdRSSKB int       `json:"ginhotd_rss_after_load_kb"`
 	GinhotdIdle  *Idle     `json:"ginhotd_idle,omitempty"`
 	// Builds run for saves to packages no Gin main reaches.
-	GinhotdUnreachedSaves  int      `json:"ginhotd_unreached_saves"`
-	GinhotdUnreachedBuilds int      `json:"ginhotd_unreached_builds"`
-	AirUnreachedSaves      int      `json:"air_unreached_saves"`
-	AirUnreachedBuilds     int      `json:"air_unreached_builds"`
-	AirReadyMS             float64  `json:"air_ready_ms"`
-	AirIdle                *Idle    `json:"air_idle,omitempty"`
-	Errors                 []string `json:"errors,omitempty"`
+	GinhotdUnreachedSaves  int     `json:"ginhotd_unreached_saves"`
+	GinhotdUnreachedBuilds int     `json:"ginhotd_unreached_builds"`
+	AirUnreachedSaves      int     `json:"air_unreached_saves"`
+	AirUnreachedBuilds     int     `json:"air_unreached_builds"`
+	AirReadyMS             float64 `json:"air_ready_ms"`
+	AirIdle                *Idle   `json:"air_idle,omitempty"`
+	// FUSE* are the same module on a bindfs (FUSE) mount edited behind the
+	// mount, as a host editor edits behind a container's bind mount:
+	// ginhotd with no flag (it polls the mount by itself) and air with
+	// poll = true. FUSEEventMS are saves of reached files made in the
+	// backing directory → ginhotd's build_start event.
+	FUSEGinhotdIdle *Idle     `json:"fuse_ginhotd_idle,omitempty"`
+	FUSEAirIdle     *Idle     `json:"fuse_air_idle,omitempty"`
+	FUSEEventMS     []float64 `json:"fuse_event_ms,omitempty"`
+	Errors          []string  `json:"errors,omitempty"`
 }
 
 // summarize computes Stats over the samples that did not time out.

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -248,7 +249,86 @@ func (b *bench) scale() *ScaleResult {
 	if b.ctx.Err() == nil {
 		b.scaleAir(r, dir, info, fail)
 	}
+	if b.ctx.Err() == nil {
+		b.scaleFUSE(r, dir, info, fail)
+	}
 	return r
+}
+
+// scaleFUSE measures the module on a bindfs (FUSE) mount whose files are
+// edited in the backing directory, where inotify on the mount sees
+// nothing (a container's bind mount edited on the host): ginhotd with no
+// flag, which polls the mount by itself, and air with poll = true. It
+// needs root, /dev/fuse and bindfs; without them it records why.
+func (b *bench) scaleFUSE(r *ScaleResult, dir string, info scaleInfo, fail func(error)) {
+	if _, err := exec.LookPath("bindfs"); err != nil || os.Geteuid() != 0 {
+		fail(fmt.Errorf("FUSE rows skipped: they need root and bindfs (apt-get install bindfs)"))
+		return
+	}
+	mnt := dir + ".fuse"
+	if err := os.MkdirAll(mnt, 0o755); err != nil {
+		fail(err)
+		return
+	}
+	if out, err := exec.Command("bindfs", dir, mnt).CombinedOutput(); err != nil {
+		fail(fmt.Errorf("bindfs: %v: %s", err, out))
+		return
+	}
+	defer func() {
+		if out, err := exec.Command("fusermount", "-u", mnt).CombinedOutput(); err != nil {
+			fail(fmt.Errorf("fusermount -u %s: %v: %s", mnt, err, out))
+		}
+		os.Remove(mnt)
+	}()
+
+	logf("scale: ginhotd on a FUSE mount")
+	in, _, err := b.startTool(toolSpec{Name: "ginhotd (scale, FUSE)", Slug: "scale-fuse-ginhotd"}, mnt, scaleCurrent(dir), 5*time.Minute)
+	if err != nil {
+		in.stop()
+		fail(err)
+		return
+	}
+	in.settle(settleQuiet, settleLimit)
+	if idle, err := idleCost(in.pid, b.plan.Idle, b.sleep); err != nil {
+		fail(err)
+	} else {
+		r.FUSEGinhotdIdle = &idle
+	}
+	for i := 0; i < 3; i++ {
+		m := in.events.mark()
+		t0 := time.Now()
+		if err := editValue(pick(dir, info.Reachable, 50+i), 4000+i); err != nil {
+			fail(err)
+			break
+		}
+		e, _, ok := in.events.wait(b.ctx, m, func(e event) bool { return e.Event == "build_start" }, 10*time.Second)
+		if !ok {
+			fail(fmt.Errorf("FUSE: no build_start for a save behind the mount: timeout"))
+			continue
+		}
+		r.FUSEEventMS = append(r.FUSEEventMS, ms(e.At.Sub(t0)))
+		if _, _, ok := in.events.wait(b.ctx, m, func(e event) bool { return e.Event == "ready" }, 3*time.Minute); !ok {
+			fail(fmt.Errorf("FUSE: no ready after a save behind the mount: timeout"))
+		}
+	}
+	in.stop()
+	if b.ctx.Err() != nil {
+		return
+	}
+
+	logf("scale: air with poll = true on a FUSE mount")
+	in, _, err = b.startTool(toolSpec{Name: "air poll (scale, FUSE)", Slug: "scale-fuse-air", Air: true, Delay: 1000, Poll: true}, mnt, scaleCurrent(dir), 5*time.Minute)
+	defer in.stop()
+	if err != nil {
+		fail(err)
+		return
+	}
+	in.settle(settleQuiet, settleLimit)
+	if idle, err := idleCost(in.pid, b.plan.Idle, b.sleep); err != nil {
+		fail(err)
+	} else {
+		r.FUSEAirIdle = &idle
+	}
 }
 
 // scaleGinhotd measures ginhotd's graph load, decisions, RSS and idle cost

@@ -28,6 +28,7 @@ type toolSpec struct {
 	Air     bool
 	NoProxy bool // ginhotd --no-proxy
 	Delay   int  // air's build.delay in ms
+	Poll    bool // air's build.poll
 }
 
 func toolSpecs() []toolSpec {
@@ -45,7 +46,7 @@ func toolSpecs() []toolSpec {
 // airConfig is air's .air.toml with the defaults `air init` writes
 // (runner/config.go defaultConfigBase in v1.67.4), the build command pointed
 // at the Gin main.
-func airConfig(delay int) string {
+func airConfig(delay int, poll bool) string {
 	return fmt.Sprintf(`# Written by ginhotd's bench: air v1.67.4's defaults, cmd pointed at ./cmd/api.
 root = "."
 testdata_dir = "testdata"
@@ -67,7 +68,7 @@ tmp_dir = "tmp"
   include_file = []
   kill_delay = "0s"
   log = "build-errors.log"
-  poll = false
+  poll = %t
   poll_interval = 0
   rerun = false
   rerun_delay = 500
@@ -95,7 +96,7 @@ tmp_dir = "tmp"
 [screen]
   clear_on_rebuild = false
   keep_scroll = true
-`, delay)
+`, delay, poll)
 }
 
 // goWrapper is a `go` that logs each `go build` (start, the CPU time of
@@ -381,7 +382,7 @@ func (b *bench) startTool(spec toolSpec, dir, want string, readyTimeout time.Dur
 	}
 	var c *exec.Cmd
 	if spec.Air {
-		if err := os.WriteFile(filepath.Join(dir, ".air.toml"), []byte(airConfig(spec.Delay)), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, ".air.toml"), []byte(airConfig(spec.Delay, spec.Poll)), 0o644); err != nil {
 			return nil, 0, fmt.Errorf("start %s: %w", spec.Name, err)
 		}
 		c = exec.Command(b.air, "-c", ".air.toml")

@@ -466,7 +466,7 @@ var keyComments = map[string]string{
 	"addr":              "public address: ginhotd's proxy listens here; the app gets PORT",
 	"targets":           "main packages to run",
 	"debounce":          "quiet window that coalesces file events",
-	"poll":              "poll the file system instead of using file system events",
+	"poll":              "auto: poll mounts that deliver no events (Docker Desktop, WSL, NFS); a duration: poll everything; off",
 	"proxy":             "false: the app listens on addr itself (reload is stop-then-start)",
 	"live_reload":       "refresh browsers after each swap",
 	"socket_activation": "pass the listening socket to the app as fd 3",

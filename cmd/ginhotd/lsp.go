@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/ginhotd/ginhotd/daemon/config"
 	"github.com/ginhotd/ginhotd/daemon/lsp"
 )
 
@@ -32,6 +33,7 @@ func serveLSP(ctx context.Context, f *flags, stdin *os.File, stdout, stderr io.W
 		Logf:       func(format string, a ...any) { fmt.Fprintf(stderr, "ginhotd: "+format+"\n", a...) },
 		ConfigFile: f.config,
 		Overrides:  f.overrides,
+		Container:  config.DetectContainer(),
 	}
 	var err error
 	if f.listen != "" {

@@ -65,11 +65,12 @@ type flags struct {
 	listen    string
 	remote    bool
 	targets   []string
+	pathMap   map[string]any
 	overrides map[string]any
 }
 
 func newFlags(stderr io.Writer) *flags {
-	f := &flags{fs: flag.NewFlagSet("ginhotd", flag.ContinueOnError), overrides: map[string]any{}}
+	f := &flags{fs: flag.NewFlagSet("ginhotd", flag.ContinueOnError), overrides: map[string]any{}, pathMap: map[string]any{}}
 	fs := f.fs
 	fs.SetOutput(stderr)
 	d := config.Default()
@@ -84,9 +85,17 @@ func newFlags(stderr io.Writer) *flags {
 		f.targets = append(f.targets, s)
 		return nil
 	})
+	fs.Func("path-map", "EDITOR=DAEMON: the editor's path of the workspace and the daemon's, for an editor outside a container (--stdio; repeatable)", func(s string) error {
+		e, d, ok := strings.Cut(s, "=")
+		if !ok || e == "" || d == "" {
+			return fmt.Errorf("want EDITOR=DAEMON, like /Users/me/app=/app")
+		}
+		f.pathMap[e] = d
+		return nil
+	})
 	fs.String("addr", d.Addr, "public address of the app")
 	fs.Duration("debounce", d.Debounce.D(), "quiet window that coalesces file events")
-	fs.Duration("poll", 0, "poll the file system at this interval instead of using inotify")
+	fs.String("poll", d.Poll, `"auto": poll, besides inotify, the mounts that deliver no events (Docker Desktop, WSL, NFS, SMB); a duration: poll everything at that interval instead of inotify; "off"`)
 	fs.Bool("no-proxy", false, "let the app listen on --addr itself (reload is stop-then-start)")
 	fs.Bool("socket-activation", false, "pass the listening socket to the app as fd 3 (LISTEN_FDS)")
 	fs.Bool("live-reload", d.LiveReload, "refresh browsers after each swap (proxy mode)")
@@ -188,6 +197,8 @@ func (f *flags) parse(args []string) ([]string, error) {
 		case "config", "explain", "from", "force", "stdio", "listen", "allow-remote":
 		case "target":
 			f.overrides["targets"] = f.targets
+		case "path-map":
+			f.overrides["path_map"] = f.pathMap
 		case "no-proxy":
 			f.overrides["proxy"] = fl.Value.String() != "true"
 		default:
@@ -259,6 +270,9 @@ func runCmd(ctx context.Context, f *flags, dir string, stdin *os.File, stdout, s
 		return 1
 	}
 	printNotices(stderr, cfg)
+	if why := config.DetectContainer(); cfg.ForContainer(why) {
+		fmt.Fprintf(stderr, "ginhotd: in a container (%s): listening on %s, so that a published port reaches the app; --addr 127.0.0.1:8080 keeps it on loopback\n", why, cfg.Addr)
+	}
 	_, noColor := os.LookupEnv("NO_COLOR")
 	out, isFile := stdout.(*os.File)
 	live := isFile && term.IsTerminal(int(out.Fd()))

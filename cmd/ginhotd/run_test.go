@@ -64,6 +64,7 @@ type event struct {
 	} `json:"diagnostics"`
 	Status *struct {
 		State   string `json:"state"`
+		Watch   string `json:"watch"`
 		Targets []struct {
 			Name  string `json:"name"`
 			State string `json:"state"`

@@ -174,13 +174,23 @@ func (r *reporter) update(f func(*Progress)) {
 	}
 }
 
+// flush is the throttle's timer: it calls fn, unless an update did since
+// the timer was set (it fired while that update held mu), in which case it
+// waits for the rest of the interval again.
 func (r *reporter) flush() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.timer = nil
-	if !r.closed {
-		r.flushLocked()
+	if r.closed {
+		return
 	}
+	if wait := progressInterval - time.Since(r.last); wait > 0 {
+		if r.dirty {
+			r.timer = time.AfterFunc(wait, r.flush)
+		}
+		return
+	}
+	r.flushLocked()
 }
 
 func (r *reporter) flushLocked() {

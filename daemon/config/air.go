@@ -515,6 +515,7 @@ func (a *air) proxy(m map[string]any) {
 				a.notice(p, NotNeeded, "0 is unset")
 			} else if ok {
 				a.c.Addr = "127.0.0.1:" + strconv.FormatInt(port, 10)
+				a.c.AddrSet = true
 				a.mapped(p, "addr = %q", a.c.Addr)
 			}
 		case "app_port":
@@ -726,10 +727,10 @@ func (a *air) finish() {
 	switch {
 	case a.pollKey != "" && a.poll:
 		iv := max(a.pollInterval, airMinPollInterval)
-		c.Poll = Duration(iv)
+		c.Poll = iv.String()
 		a.mapped(a.pollKey, "poll = %q", iv.String())
 	case a.pollKey != "":
-		a.notice(a.pollKey, NotNeeded, "ginhotd uses file system events unless poll is set")
+		a.notice(a.pollKey, NotNeeded, "ginhotd uses file system events, and polls by itself the mounts that deliver none")
 	}
 	if a.pollIntervalK != "" {
 		switch {

@@ -82,9 +82,9 @@ func TestEveryAirKeyHasAnAnswer(t *testing.T) {
 		{"build.stop_on_error", "[build]\nstop_on_error = true", NotNeeded, nil},
 		{"build.rerun", "[build]\nrerun = true", NotNeeded, nil},
 		{"build.rerun_delay", "[build]\nrerun_delay = 500", NotNeeded, nil},
-		{"build.poll", "[build]\npoll = true\npoll_interval = 1000", Mapped, func(c Config) bool { return c.Poll.D() == time.Second }},
-		{"build.poll", "[build]\npoll = true", Mapped, func(c Config) bool { return c.Poll.D() == 500*time.Millisecond }},
-		{"build.poll_interval", "[build]\npoll_interval = 1000", NotNeeded, func(c Config) bool { return c.Poll == 0 }},
+		{"build.poll", "[build]\npoll = true\npoll_interval = 1000", Mapped, func(c Config) bool { return c.PollInterval() == time.Second }},
+		{"build.poll", "[build]\npoll = true", Mapped, func(c Config) bool { return c.PollInterval() == 500*time.Millisecond }},
+		{"build.poll_interval", "[build]\npoll_interval = 1000", NotNeeded, func(c Config) bool { return c.Poll == "auto" }},
 		{"build.env_files", "[build]\nenv_files = [\".env\"]", Mapped, func(c Config) bool { return cmp.Equal(c.EnvFiles, []string{".env"}) }},
 		{"build.log", "[build]\nlog = \"build-errors.log\"", NotNeeded, nil},
 		{"build.rules.0", "[[build.rules]]\nname = \"assets\"\ninclude_dir = [\"web\"]\ninclude_ext = [\"js\"]\ncmd = \"npm run build\"", Mapped, func(c Config) bool {

@@ -42,13 +42,19 @@ type Config struct {
 	// address the user chose is used as it is, or not at all.
 	AddrAuto bool `toml:"-"`
 
-	Addr             string   `toml:"addr"`
-	Targets          []string `toml:"targets"`
-	Debounce         Duration `toml:"debounce"`
-	Poll             Duration `toml:"poll"`
-	Proxy            bool     `toml:"proxy"`
-	LiveReload       bool     `toml:"live_reload"`
-	SocketActivation bool     `toml:"socket_activation"`
+	Addr     string   `toml:"addr"`
+	Targets  []string `toml:"targets"`
+	Debounce Duration `toml:"debounce"`
+	// Poll chooses how the watcher polls: "auto" (the default) polls, in
+	// addition to inotify, only the subtrees on file systems that deliver
+	// no events for changes made outside this machine (Docker Desktop and
+	// WSL mounts, FUSE, NFS, SMB); a duration such as "500ms" polls the
+	// whole tree at that interval instead of using inotify ("0s" means
+	// "auto"); "off" never polls.
+	Poll             string `toml:"poll"`
+	Proxy            bool   `toml:"proxy"`
+	LiveReload       bool   `toml:"live_reload"`
+	SocketActivation bool   `toml:"socket_activation"`
 
 	BuildFlags []string `toml:"build_flags"`
 	Tags       []string `toml:"tags"`
@@ -73,6 +79,14 @@ type Config struct {
 
 	Diagnostics string `toml:"diagnostics"`
 	LogFormat   string `toml:"log_format"`
+
+	// PathMap maps the editor's paths to the daemon's, for an editor
+	// outside a container talking to ginhotd inside it
+	// ({ "/Users/me/app" = "/app" }). It is a setting of the LSP
+	// connection: it comes from initializationOptions or --path-map, never
+	// from a config file, which the daemon finds only through the mapped
+	// path.
+	PathMap map[string]string `toml:"path_map"`
 
 	// Debug builds each version for a debugger and runs it under Delve
 	// (dlv exec --headless); the session announces each version's address.
@@ -99,6 +113,10 @@ type Config struct {
 	// Notices say what became of each key of an .air.toml that was read;
 	// the caller prints them.
 	Notices []Notice `toml:"-"`
+
+	// AddrSet reports that the config file or the overrides chose Addr;
+	// otherwise it is the default, which [Config.ForContainer] may change.
+	AddrSet bool `toml:"-"`
 }
 
 // DefaultGenerateTimeout is how long a generator step may run when its
@@ -127,6 +145,7 @@ func Default() Config {
 	return Config{
 		Addr:         "127.0.0.1:8080",
 		Debounce:     Duration(watch.DefaultDebounce),
+		Poll:         "auto",
 		Proxy:        true,
 		LiveReload:   true,
 		Strip:        true,
@@ -163,6 +182,12 @@ func Load(dir, file string, overrides map[string]any) (Config, error) {
 	c.Addr = "" // the default unless the file or an override sets one
 	if err := c.readFile(file); err != nil {
 		return c, err
+	}
+	if c.PathMap != nil {
+		return c, fmt.Errorf("config: %s: path_map belongs in the editor's initializationOptions or in --path-map: the daemon finds this file only through the mapped path", c.File)
+	}
+	if _, ok := overrides["addr"]; ok {
+		c.AddrSet = true
 	}
 	if len(overrides) > 0 {
 		d := settingsDoc(overrides)
@@ -318,6 +343,7 @@ func (c *Config) decode(b []byte, name string) error {
 	if err != nil {
 		return err
 	}
+	_, c.AddrSet = d.root["addr"]
 	d.decodeStruct("", d.root, reflect.ValueOf(c).Elem())
 	return d.err()
 }
@@ -334,6 +360,11 @@ func (c *Config) validate() error {
 	}
 	if _, err := c.SpeculateDelay(); err != nil {
 		return err
+	}
+	if c.Poll != "auto" && c.Poll != "off" {
+		if _, err := parseDuration(c.Poll); err != nil {
+			return fmt.Errorf("config: poll: %w (or \"auto\" or \"off\")", err)
+		}
 	}
 	for i, g := range c.Generate {
 		where := fmt.Sprintf("[[generate]] #%d", i+1)
@@ -447,6 +478,17 @@ func (c Config) SpeculateDelay() (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// PollInterval returns the interval at which the watcher polls the whole
+// tree instead of using inotify: 0 unless Poll is a duration.
+func (c Config) PollInterval() time.Duration {
+	d, _ := parseDuration(c.Poll)
+	return d
+}
+
+// PollOff reports whether Poll turns every polling off, including that of
+// mounts that deliver no events.
+func (c Config) PollOff() bool { return c.Poll == "off" }
 
 // D returns d as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }

@@ -178,7 +178,7 @@ func durationKeys(t *testing.T) []string {
 			keys = append(keys, f.Tag.Get("toml"))
 		}
 	}
-	if len(keys) < 6 {
+	if len(keys) < 5 {
 		t.Fatalf("found only duration keys %v", keys)
 	}
 	return keys
@@ -351,6 +351,83 @@ func TestSpeculate(t *testing.T) {
 		}
 		if err != nil || got != tc.want {
 			t.Errorf("speculate = %q: got %v, %v; want %v", tc.value, got, err, tc.want)
+		}
+	}
+}
+
+// TestPollSetting checks the values poll takes: auto (the default), off,
+// and a duration that polls the whole tree; "0s", which older ginhot.toml
+// files hold, means auto.
+func TestPollSetting(t *testing.T) {
+	for _, tt := range []struct {
+		value    string
+		interval time.Duration
+		off      bool
+	}{{"auto", 0, false}, {"off", 0, true}, {"500ms", 500 * time.Millisecond, false}, {"0s", 0, false}} {
+		c, err := Load(t.TempDir(), "", map[string]any{"poll": tt.value})
+		if err != nil {
+			t.Fatalf("poll = %q: %v", tt.value, err)
+		}
+		if c.PollInterval() != tt.interval || c.PollOff() != tt.off {
+			t.Errorf("poll = %q: PollInterval() = %v, PollOff() = %v; want %v, %v", tt.value, c.PollInterval(), c.PollOff(), tt.interval, tt.off)
+		}
+	}
+	if c, _ := Load(t.TempDir(), "", nil); c.Poll != "auto" {
+		t.Errorf("default poll = %q, want auto", c.Poll)
+	}
+	_, err := Load(t.TempDir(), "", map[string]any{"poll": "sometimes"})
+	if err == nil || !strings.Contains(err.Error(), `poll: want a duration string`) || !strings.Contains(err.Error(), `"off"`) {
+		t.Errorf("poll = \"sometimes\": error %v, want one naming poll and its values", err)
+	}
+}
+
+// TestContainerAddr checks the container evidence, on a fake root, and
+// that the container's address is the default only: a config file or a
+// flag that names addr wins.
+func TestContainerAddr(t *testing.T) {
+	root := t.TempDir()
+	if why := detectContainer(root); why != "" {
+		t.Fatalf("an empty root is a container: %s", why)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "proc", "1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "run"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "proc/1/cgroup", "0::/\n")
+	if why := detectContainer(root); why != "" {
+		t.Fatalf("a plain cgroup is a container: %s", why)
+	}
+	write(t, root, "proc/1/cgroup", "12:pids:/docker/3f2a9c1e0b7d\n")
+	if why := detectContainer(root); why != "the cgroup of pid 1 (docker)" {
+		t.Fatalf("docker cgroup: %q", why)
+	}
+	write(t, root, "run/.containerenv", "")
+	if why := detectContainer(root); why != "/run/.containerenv" {
+		t.Fatalf("podman: %q", why)
+	}
+
+	for _, tt := range []struct {
+		name, file string
+		overrides  map[string]any
+		want       string
+	}{
+		{"default", "", nil, ContainerAddr},
+		{"config file", "addr = \"127.0.0.1:8080\"\n", nil, "127.0.0.1:8080"},
+		{"flag", "", map[string]any{"addr": "127.0.0.1:9000"}, "127.0.0.1:9000"},
+	} {
+		dir := t.TempDir()
+		if tt.file != "" {
+			write(t, dir, FileName, tt.file)
+		}
+		c, err := Load(dir, "", tt.overrides)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.ForContainer("/.dockerenv")
+		if c.Addr != tt.want {
+			t.Errorf("%s: Addr = %q, want %q", tt.name, c.Addr, tt.want)
 		}
 	}
 }

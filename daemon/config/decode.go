@@ -305,6 +305,22 @@ func (d *doc) decodeValue(path string, val any, f reflect.Value) {
 			return
 		}
 		f.SetBool(b)
+	case f.Kind() == reflect.Map && f.Type().Key().Kind() == reflect.String && f.Type().Elem().Kind() == reflect.String:
+		m, ok := val.(map[string]any)
+		if !ok {
+			d.problem(path, "want a table of strings like { \"/Users/me/app\" = \"/app\" }, found %s", describe(val))
+			return
+		}
+		out := make(map[string]string, len(m))
+		for k, e := range m {
+			s, ok := e.(string)
+			if !ok {
+				d.problem(path, "want a table of strings, found %s at %q", describe(e), k)
+				return
+			}
+			out[k] = s
+		}
+		f.Set(reflect.ValueOf(out))
 	case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String:
 		ss, ok := stringList(val)
 		if !ok {

@@ -191,7 +191,7 @@ func (s *server) status(u string) (session.Status, error) {
 	var f *folder
 	switch {
 	case u != "":
-		path, err := pathOf(u)
+		path, err := s.pathOf(u)
 		if err != nil {
 			return session.Status{}, invalidParams("%s: %v", cmdStatus, err)
 		}
@@ -211,12 +211,12 @@ func (s *server) status(u string) (session.Status, error) {
 	if st.Targets == nil {
 		st.Targets = []session.TargetStatus{}
 	}
-	return st, nil
+	return s.pathMap().status(st), nil
 }
 
 // explain says what saving the file named by u would do.
 func (s *server) explain(u string) (session.Explanation, error) {
-	path, err := pathOf(u)
+	path, err := s.pathOf(u)
 	if err != nil {
 		return session.Explanation{}, invalidParams("%s: %v", cmdExplain, err)
 	}

@@ -76,7 +76,7 @@ type didChangeParams struct {
 // every workspace folder, or its folder has no running session); that is
 // logged once per URI.
 func (s *server) docPath(u string) (*session.Session, string) {
-	path, err := pathOf(u)
+	path, err := s.pathOf(u)
 	if err != nil {
 		s.docLogOnce(u, "not a file", "lsp: buffer %s: %v; not tracked", u, err)
 		return nil, ""

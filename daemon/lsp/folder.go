@@ -37,7 +37,7 @@ func (s *server) addFolderLocked(r root) *folder {
 		return nil
 	}
 	f := &folder{root: r}
-	f.pres = newPresenter(s.out, r, s.progressToken)
+	f.pres = newPresenter(s.out, r, s.progressToken, s.pathMap())
 	s.folders = append(s.folders, f)
 	return f
 }
@@ -61,6 +61,9 @@ func (s *server) startLocked(f *folder) {
 		close(f.done)
 		s.report(f, err)
 		return
+	}
+	if cfg.ForContainer(s.opts.Container) {
+		s.logf("lsp: workspace folder %s: in a container (%s): the app listens on %s, so that a published port reaches it", f.root.path, s.opts.Container, cfg.Addr)
 	}
 	ctx, cancel := context.WithCancel(s.base)
 	f.cancel = cancel
@@ -112,7 +115,7 @@ func (f *folder) stopperLocked() func() {
 // every workspace folder are logged and ignored: route returns nil. The
 // innermost folder wins.
 func (s *server) route(u string) (*session.Session, string) {
-	path, err := pathOf(u)
+	path, err := s.pathOf(u)
 	if err != nil {
 		s.logf("lsp: ignoring %v", err)
 		return nil, ""

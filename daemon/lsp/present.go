@@ -44,6 +44,7 @@ type presenter struct {
 	// the session starts.
 	complement bool
 	status     session.Status // the last status
+	paths      pathMap        // path_map: how the editor spells the daemon's paths
 }
 
 // progress is one $/progress token. ok and pct are set and read only on
@@ -54,8 +55,9 @@ type progress struct {
 	pct   uint32 // the highest percentage reported: reports never go back
 }
 
-func newPresenter(out *outbox, r root, token func() (string, bool)) *presenter {
+func newPresenter(out *outbox, r root, token func() (string, bool), paths pathMap) *presenter {
 	return &presenter{
+		paths:    paths,
 		out:      out,
 		root:     r,
 		token:    token,
@@ -73,7 +75,8 @@ func (p *presenter) Notify(e session.Event) {
 			st := p.clientStatus(*e.Status)
 			p.status = st
 			p.logs.setFile(st.LogFile)
-			p.out.notify(StatusMethod, &st)
+			out := p.paths.status(st)
+			p.out.notify(StatusMethod, &out)
 		}
 	case session.KindLog:
 		p.logs.add(protocol.MessageTypeLog, appLine(e))
@@ -308,7 +311,7 @@ func (p *presenter) publish(ds []build.Diagnostic) {
 			outside = append(outside, d.String())
 			continue
 		}
-		u := uri.File(path)
+		u := p.paths.outURI(path)
 		byURI[u] = append(byURI[u], toDiagnostic(d, lines))
 	}
 	next := map[uri.URI]string{}

@@ -26,7 +26,7 @@ func TestBuildProgressReportsPercentage(t *testing.T) {
 	out := newOutbox(conn, testLogf(t))
 	go out.run()
 	t.Cleanup(func() { out.drain(wait) })
-	p := newPresenter(out, root{}, func() (string, bool) { return "ginhotd/build/1", true })
+	p := newPresenter(out, root{}, func() (string, bool) { return "ginhotd/build/1", true }, nil)
 
 	from := c.mark()
 	const target = "./cmd/api"

@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
@@ -36,6 +40,11 @@ type Options struct {
 	// ginhot.toml names. Precedence, lowest first: the config file, the
 	// client's initializationOptions, Overrides.
 	Overrides map[string]any
+	// Container says why the daemon seems to run in a container
+	// ([config.DetectContainer]), or is empty. There a folder whose
+	// settings choose no addr listens on [config.ContainerAddr], so that a
+	// published port reaches it.
+	Container string
 }
 
 // Timeouts of the connection's own work; stopping apps is bounded by each
@@ -70,6 +79,10 @@ type server struct {
 	// hub shares sessions with the other connections of a listener; nil
 	// on stdio.
 	hub *hub
+
+	// paths is the path_map setting, set by initialize before any folder
+	// is tracked.
+	paths atomic.Pointer[pathMap]
 
 	exitOnce sync.Once
 	exited   chan struct{} // closed by the exit notification
@@ -259,7 +272,25 @@ func (s *server) initialize(raw json.RawMessage) (*protocol.InitializeResult, er
 			return nil, invalidParams("initializationOptions must be an object of ginhot.toml settings: %v", err)
 		}
 	}
+	pm, ok := s.opts.Overrides["path_map"]
+	if !ok {
+		pm = opts["path_map"]
+	}
+	paths, err := newPathMap(pm)
+	if err != nil {
+		return nil, invalidParams("initializationOptions: %v", err)
+	}
+	s.paths.Store(&paths)
+	p.RootURI = paths.in(p.RootURI)
+	for i := range p.WorkspaceFolders {
+		p.WorkspaceFolders[i].URI = paths.in(p.WorkspaceFolders[i].URI)
+	}
 	roots := p.roots(s.logf)
+	for _, r := range roots {
+		if _, err := os.Stat(r.path); errors.Is(err, fs.ErrNotExist) {
+			return nil, invalidParams("workspace folder %s does not exist where ginhotd runs (in a container or WSL, say where it is with path_map in initializationOptions or --path-map, e.g. {\"path_map\": {\"%s\": \"/app\"}})", r.path, filepath.ToSlash(r.path))
+		}
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -450,7 +481,7 @@ func (s *server) didChangeWorkspaceFolders(raw json.RawMessage) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, wf := range p.Event.Removed {
-		path, err := pathOf(wf.URI)
+		path, err := s.pathOf(wf.URI)
 		if err != nil {
 			s.logf("lsp: removed workspace folder %s: %v", wf.URI, err)
 			continue
@@ -470,6 +501,9 @@ func (s *server) didChangeWorkspaceFolders(raw json.RawMessage) {
 				break
 			}
 		}
+	}
+	for i := range p.Event.Added {
+		p.Event.Added[i].URI = s.pathMap().in(p.Event.Added[i].URI)
 	}
 	for _, r := range (&initializeParams{WorkspaceFolders: p.Event.Added}).roots(s.logf) {
 		if err := s.checkFolder(r); err != nil {
@@ -503,3 +537,14 @@ func (s *server) stopFolders() {
 func invalidParams(format string, args ...any) error {
 	return jsonrpc2.Errorf(jsonrpc2.InvalidParams, format, args...)
 }
+
+// pathMap returns the path_map setting (empty before initialize).
+func (s *server) pathMap() pathMap {
+	if m := s.paths.Load(); m != nil {
+		return *m
+	}
+	return nil
+}
+
+// pathOf returns the daemon's path of the file the editor's URI u names.
+func (s *server) pathOf(u string) (string, error) { return pathOf(s.pathMap().in(u)) }

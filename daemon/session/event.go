@@ -126,6 +126,7 @@ type Status struct {
 	Root    string         `json:"root"`
 	LogFile string         `json:"logFile,omitempty"`
 	Targets []TargetStatus `json:"targets"`
+	Watch   string         `json:"watch,omitempty"` // how changes are seen: "inotify", "inotify + polling ./ (fuse) every ~1.25s"
 }
 
 // TargetStatus is the state of one target.

@@ -95,6 +95,8 @@ type fakeWatcher struct{ batches chan watch.Batch }
 
 func (w *fakeWatcher) Batches() <-chan watch.Batch { return w.batches }
 func (w *fakeWatcher) Close() error                { return nil }
+func (w *fakeWatcher) SetInterest(_, _ []string)   {}
+func (w *fakeWatcher) Mode() string                { return "" }
 
 func (w *fakeWatcher) Notify(tag string, paths ...string) {
 	b := watch.Batch{Paths: paths, Tags: map[string]string{}}

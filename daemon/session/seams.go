@@ -42,6 +42,10 @@ type Graph interface {
 type Watcher interface {
 	Batches() <-chan watch.Batch
 	Notify(tag string, paths ...string)
+	// SetInterest names what the poller of silent mounts stats.
+	SetInterest(paths, globs []string)
+	// Mode says how changes are seen ("inotify", "polling every 500ms").
+	Mode() string
 	Close() error
 }
 

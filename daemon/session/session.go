@@ -230,7 +230,8 @@ func (s *Session) open() error {
 	s.watcher, err = s.deps.watch(watch.Options{
 		Roots:      append([]string{s.cfg.Dir}, s.graph.Roots()...),
 		Debounce:   s.cfg.Debounce.D(),
-		Poll:       s.cfg.Poll.D(),
+		Poll:       s.cfg.PollInterval(),
+		PollOff:    s.cfg.PollOff(),
 		Exclude:    s.cfg.Exclude,
 		IgnoreDirs: []string{s.cache.root},
 		Include:    s.watchInclude(),
@@ -239,6 +240,7 @@ func (s *Session) open() error {
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
+	s.setInterest()
 	return nil
 }
 

@@ -14,6 +14,9 @@ func (s *Session) publishStatus() {
 	if s.logFile != nil {
 		st.LogFile = s.logFile.Name()
 	}
+	if s.watcher != nil {
+		st.Watch = s.watcher.Mode()
+	}
 	for _, t := range s.each() {
 		ts := t.status()
 		st.Targets = append(st.Targets, ts)

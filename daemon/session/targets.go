@@ -46,6 +46,7 @@ func (s *Session) onLoaded(m graphLoaded) {
 	}
 	s.graph = m.g
 	s.reconcile()
+	s.setInterest()
 }
 
 // reconcile brings the targets in line with the graph: new mains start,

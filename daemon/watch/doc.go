@@ -41,8 +41,20 @@
 // polls as well. If the kernel's event queue (fs.inotify.max_queued_events)
 // overflows, the watcher rescans the roots and reports what changed.
 //
-// inotify does not work on many network and container file systems (NFS,
-// Docker Desktop bind mounts on macOS and Windows); set [Options.Poll] there.
-// Polling compares size and modification time on every tick and hashes only
-// the files whose size or time moved.
+// # Mounts that deliver no events
+//
+// inotify sees only the changes made through this kernel. On 9p (WSL's
+// /mnt/c, older Docker Desktop sharing), FUSE (Docker Desktop's grpcfuse,
+// sshfs, bindfs), NFS, SMB, vboxsf, prl_fs and drvfs a change made on the
+// other side (a host editor) produces no event. [New] reads
+// /proc/self/mountinfo and polls, in addition to inotify, each root on such
+// a file system and each such mount point inside a root ([Subtree]); it
+// logs one line per subtree saying why. The poller is adaptive and cheap:
+// it stats only the paths of interest ([Watcher.SetInterest]), the hot ones
+// (changed in the last two minutes, or named through [Watcher.Notify])
+// every 100ms and the rest in slices over [PollCycle]. A directory whose
+// modification time moved is listed again, which is how new and removed
+// files show. [Options.PollOff] turns this off; [Options.Poll] instead
+// walks the whole tree at its interval, comparing size and modification
+// time and hashing only the files whose size or time moved.
 package watch

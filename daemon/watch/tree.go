@@ -2,11 +2,13 @@ package watch
 
 import (
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -39,6 +41,7 @@ func (a fileState) same(b fileState) bool {
 // tree is the watcher's state. New fills it by the initial scan; after that
 // only the run goroutine touches it.
 type tree struct {
+	base       string   // the first root given, that paths are shown relative to
 	roots      []string // clean, absolute, none inside another
 	exclude    []string // validated doublestar patterns
 	ignoreDirs []string // clean
@@ -60,6 +63,8 @@ type tree struct {
 	repos map[string]string
 	// excludes holds each repository top's .git/info/exclude.
 	excludes map[string]*ignore.GitIgnore
+
+	pl poller // the adaptive poller of silent subtrees (poll.go)
 
 	dirty       map[string]struct{} // candidates awaiting the next flush
 	first, last time.Time           // first and latest mark since the last flush
@@ -97,9 +102,11 @@ func (t *tree) flush() []string {
 		case !ok && known:
 			delete(t.files, p)
 			changed = append(changed, p)
+			t.pl.stale = true
 		case ok && (!known || !old.same(cur)):
 			t.files[p] = cur
 			changed = append(changed, p)
+			t.pl.stale = t.pl.stale || !known
 		case ok:
 			t.files[p] = cur
 		}
@@ -312,12 +319,14 @@ func (t *tree) addDir(p string) bool {
 		}
 	}
 	t.dirs[p] = struct{}{}
+	t.noteDir(p)
 	return true
 }
 
 // forgetDir drops the directory p and everything below it, releasing their
 // watches, and marks the files known below it so they are reported removed.
 func (t *tree) forgetDir(p string) {
+	t.pl.stale = true
 	for d := range t.dirs {
 		if within(d, p) {
 			delete(t.dirs, d)
@@ -364,4 +373,34 @@ func (t *tree) rootOf(p string) string {
 		}
 	}
 	return ""
+}
+
+// show returns dir for the user: relative to the first root given, as
+// "./" or "./web/", or absolute with a trailing slash outside it.
+func (t *tree) show(dir string) string {
+	if rel, err := filepath.Rel(t.base, dir); err == nil && !strings.HasPrefix(rel, "..") {
+		if rel == "." {
+			return "./"
+		}
+		return "./" + filepath.ToSlash(rel) + "/"
+	}
+	return dir + string(filepath.Separator)
+}
+
+// mode says how the watcher sees changes; see [Watcher.Mode].
+func (t *tree) mode() string {
+	switch {
+	case t.poll > 0:
+		return fmt.Sprintf("polling every %v", t.poll)
+	case len(t.pl.silent) == 0:
+		return "inotify"
+	}
+	var parts []string
+	for _, s := range t.pl.silent {
+		parts = append(parts, fmt.Sprintf("%s (%s)", t.show(s.Dir), s.FSType))
+	}
+	if t.pl.off {
+		return "inotify; poll is off, so edits made outside this machine in " + strings.Join(parts, ", ") + " are missed"
+	}
+	return fmt.Sprintf("inotify + polling %s every ~%v", strings.Join(parts, ", "), PollCycle)
 }

@@ -37,8 +37,14 @@ type Options struct {
 	// its first event even if events keep coming. Zero means [DefaultMaxWait].
 	MaxWait time.Duration
 	// Poll, when positive, makes the watcher walk the roots at this interval
-	// instead of using fsnotify (for Docker volumes and network file systems).
+	// instead of using fsnotify, everywhere.
 	Poll time.Duration
+	// PollOff turns off the polling of silent subtrees: without it,
+	// the roots and the mount points inside them that lie on a file system
+	// delivering no events for changes made outside this machine (9p,
+	// FUSE, NFS, SMB, vboxsf, prl_fs, drvfs; see [Subtree]) are polled in
+	// addition to inotify. It does nothing when Poll is set.
+	PollOff bool
 	// Exclude holds extra doublestar globs, relative to the root and using
 	// forward slashes, for paths to ignore, e.g. "tmp/**" or "**/*.log".
 	Exclude []string
@@ -76,8 +82,12 @@ type Watcher struct {
 	once    sync.Once     // guards close(done)
 	wg      sync.WaitGroup
 
+	interestc chan *interest // SetInterest → run
+
 	watches atomic.Int64 // written by run (and New before it starts)
 	polling atomic.Bool  // written by run (and New before it starts)
+	mode    atomic.Value // string; written by run (and New before it starts)
+	polled  []Subtree    // written by New only
 
 	closeErr error // written by run before it exits; read by Close after wg.Wait
 }
@@ -99,16 +109,41 @@ func New(opts Options) (*Watcher, error) {
 			t.fsw = fsw
 		}
 	}
+	if t.poll == 0 {
+		real := map[string]string{}
+		for _, r := range t.roots {
+			real[r] = realPath(r)
+		}
+		t.pl.silent = silentSubtrees(t.roots, real, mountsOf(t.roots))
+		t.pl.off = opts.PollOff
+	}
 	for _, r := range t.roots {
 		t.scan(r, false)
 	}
 	if t.limitHit {
 		t.fallBack(limitMsg)
 	}
+	// A silent mount inside an ignored directory (node_modules, the cache
+	// dir) is never watched, so never polled.
+	t.pl.silent = slices.DeleteFunc(t.pl.silent, func(s Subtree) bool {
+		_, visible := t.dirs[s.Dir]
+		return !visible
+	})
+	for _, s := range t.pl.silent {
+		if t.pl.off {
+			t.logf("not polling %s although %s: poll is off, so edits made outside this machine are missed", t.show(s.Dir), s.Reason())
+		} else {
+			t.logf("polling %s every ~%v: %s", t.show(s.Dir), PollCycle, s.Reason())
+		}
+	}
 	w := &Watcher{
-		out:     make(chan Batch),
-		notifyc: make(chan notice),
-		done:    make(chan struct{}),
+		out:       make(chan Batch),
+		notifyc:   make(chan notice),
+		interestc: make(chan *interest),
+		done:      make(chan struct{}),
+	}
+	if t.polling() {
+		w.polled = slices.Clone(t.pl.silent)
 	}
 	w.publish(t)
 	w.wg.Add(1)
@@ -164,6 +199,7 @@ func newTree(opts Options) (*tree, error) {
 		logf = func(string, ...any) {}
 	}
 	t := &tree{
+		base:       filepath.Clean(opts.Roots[0]),
 		roots:      kept,
 		exclude:    opts.Exclude,
 		ignoreDirs: ignoreDirs,
@@ -178,6 +214,7 @@ func newTree(opts Options) (*tree, error) {
 		repos:      map[string]string{},
 		excludes:   map[string]*ignore.GitIgnore{},
 		dirty:      map[string]struct{}{},
+		pl:         poller{hot: map[string]time.Time{}, dirMod: map[string]time.Time{}, stale: true},
 	}
 	for _, r := range kept {
 		t.loadRepoIgnores(r)
@@ -218,6 +255,30 @@ func (w *Watcher) Notify(tag string, paths ...string) {
 	}
 }
 
+// SetInterest narrows what the poller of silent subtrees stats to what can
+// matter: paths are absolute files and directories (the files of the
+// package graph, embedded files), and globs are doublestar patterns
+// relative to a root (restart globs, generator inputs, env files). The
+// directories holding paths, the directories a glob can match below, and
+// go.mod, go.sum, go.work and go.work.sum are always included. Before the
+// first call every visible path of a silent subtree is polled. Inotify
+// and [Options.Poll] are not affected. SetInterest does nothing after
+// Close.
+func (w *Watcher) SetInterest(paths, globs []string) {
+	select {
+	case w.interestc <- newInterest(paths, globs):
+	case <-w.done:
+	}
+}
+
+// Subtrees returns the subtrees polled in addition to inotify (none when
+// [Options.Poll] or [Options.PollOff] is set).
+func (w *Watcher) Subtrees() []Subtree { return slices.Clone(w.polled) }
+
+// Mode says in a few words how the watcher sees changes: "inotify",
+// "polling every 500ms", or "inotify + polling ./ (fuse) every ~1.25s".
+func (w *Watcher) Mode() string { s, _ := w.mode.Load().(string); return s }
+
 // Watches returns the number of directory watches held (zero while polling).
 func (w *Watcher) Watches() int { return int(w.watches.Load()) }
 
@@ -241,6 +302,7 @@ func (w *Watcher) publish(t *tree) {
 		n = len(t.dirs)
 	}
 	w.watches.Store(int64(n))
+	w.mode.Store(t.mode())
 }
 
 // run is the watcher's goroutine. It alone touches t after New returns.
@@ -258,6 +320,13 @@ func (w *Watcher) run(t *tree) {
 			ticker.Stop()
 		}
 	}()
+
+	var pollc <-chan time.Time
+	if t.polling() {
+		pt := time.NewTicker(pollTick)
+		defer pt.Stop()
+		pollc = pt.C
+	}
 
 	ready := map[string]struct{}{}
 	tags := map[string]string{} // notified paths not yet flushed
@@ -305,15 +374,23 @@ func (w *Watcher) run(t *tree) {
 				t.logf("fsnotify: %v", err)
 			}
 		case n := <-w.notifyc:
+			now := time.Now()
 			for _, p := range n.paths {
 				t.touch(p)
+				t.heat(p, now)
 				tags[p] = n.tag
 			}
+		case in := <-w.interestc:
+			t.pl.interest, t.pl.stale = in, true
+		case now := <-pollc:
+			t.pollStep(now)
 		case <-tick:
 			t.rescan()
 		case <-quiet.C:
 			changed := t.flush()
+			now := time.Now()
 			for _, p := range changed {
+				t.heat(p, now)
 				ready[p] = struct{}{}
 				if tag, ok := tags[p]; ok {
 					if batch.Tags == nil {

@@ -35,7 +35,7 @@ func start(t *testing.T, opts Options) *Watcher {
 	return w
 }
 
-func write(t *testing.T, path, content string) {
+func write(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

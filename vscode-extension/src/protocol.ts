@@ -29,6 +29,8 @@ export interface Status {
   root: string;
   logFile?: string;
   targets: TargetStatus[];
+  /** How the daemon sees changes: "inotify", "inotify + polling ./ (fuse) every ~1.25s", "polling every 500ms". */
+  watch?: string;
 }
 
 /** The answer of the ginhot.explain command. */

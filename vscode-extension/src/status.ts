@@ -73,6 +73,7 @@ function renderStatus(s: Status): View {
   const lines = [`**ginhotd** ${s.state} in \`${s.root}\``, ''];
   for (const t of s.targets) lines.push(`- ${targetLine(t)}`);
   if (s.targets.length === 0) lines.push('- no target: no main package imports Gin');
+  if (s.watch) lines.push('', `Watching: ${s.watch}`);
   lines.push('', hint);
   let text = `${icons[s.state] ?? '$(question)'} GinHot: ${label(s)}`;
   if (s.state === 'running' && s.targets.some((t) => t.prepared)) text += ` ${preparedMark}`;

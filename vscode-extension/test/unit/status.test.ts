@@ -28,6 +28,12 @@ test('each daemon state has its icon, label and click', () => {
   }
 });
 
+test('the tooltip says how the daemon sees changes, polling included', () => {
+  const s: Status = { ...status('running', {}), watch: 'inotify + polling ./ (fuse) every ~1.25s' };
+  assert.match(render({ kind: 'status', status: s }).tooltip, /Watching: inotify \+ polling \.\/ \(fuse\) every ~1\.25s/);
+  assert.doesNotMatch(render({ kind: 'status', status: status('running', {}) }).tooltip, /Watching/);
+});
+
 test('the tooltip lists every target with pid, generation, last build time and URL', () => {
   const v = render({
     kind: 'status',

@@ -403,6 +403,9 @@ function M.format_status(s)
   if #(s.targets or {}) == 0 then
     table.insert(lines, '  no target: no main package imports Gin')
   end
+  if s.watch and s.watch ~= '' then
+    table.insert(lines, 'watching: ' .. s.watch)
+  end
   return lines
 end
 
