@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginhotd/ginhotd/daemon/config"
 )
 
 // cacheHome returns the XDG_CACHE_HOME the daemon under test runs with.
@@ -159,15 +161,21 @@ func TestRunDefaultPortTaken(t *testing.T) {
 		return e.Status != nil && len(e.Status.Targets) > 0 && e.Status.Targets[0].URL != ""
 	})
 	d.url = st.Status.Targets[0].URL
-	if d.url == "http://127.0.0.1:8080" || !strings.HasPrefix(d.url, "http://127.0.0.1:80") {
+	// Inside a container (this machine may be one) the default address is
+	// every interface, reached as localhost.
+	def, host := "127.0.0.1:8080", "127.0.0.1"
+	if config.DetectContainer() != "" {
+		def, host = "0.0.0.0:8080", "localhost"
+	}
+	if d.url == "http://"+host+":8080" || !strings.HasPrefix(d.url, "http://"+host+":80") {
 		t.Fatalf("status URL %s, want the next free port above 8080", d.url)
 	}
 	if got := d.get("/"); got != "v1" {
 		t.Fatalf("GET %s/ = %q, want v1", d.url, got)
 	}
 	warn := d.await("warning about the port", time.Second, func(e event) bool { return e.Event == "warn" })
-	if !strings.Contains(warn.Message, "127.0.0.1:8080 is in use") || !strings.Contains(warn.Message, d.url) {
-		t.Errorf("warning %q, want it to name 127.0.0.1:8080 and %s", warn.Message, d.url)
+	if !strings.Contains(warn.Message, def+" is in use") || !strings.Contains(warn.Message, d.url) {
+		t.Errorf("warning %q, want it to name %s and %s", warn.Message, def, d.url)
 	}
 
 	taken, err := net.Listen("tcp", "127.0.0.1:0")

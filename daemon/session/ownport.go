@@ -65,7 +65,7 @@ func (s *Session) served(t *target, v *version, port string) {
 		_, public, _ := net.SplitHostPort(t.addr)
 		if port != public && port != t.appPort {
 			t.appPort = port
-			t.url = "http://" + net.JoinHostPort(hostOf(t.addr), port)
+			t.url = urlOf(net.JoinHostPort(hostOf(t.addr), port))
 			s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on %s (--addr): it serves at %s. %s", s.nameOf(t), port, t.addr, t.url, s.overlapAdvice(t, port, false))})
 		}
 	case port != given && port != t.appPort:
@@ -86,6 +86,16 @@ func (s *Session) nameOf(t *target) string {
 		return filepath.Base(s.cfg.Dir) + " (.)"
 	}
 	return t.pkg.Name
+}
+
+// urlOf is the URL a browser on this machine opens for addr: an address
+// on every interface (0.0.0.0 in a container) is reached as localhost.
+func urlOf(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil && (host == "" || net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified()) {
+		addr = net.JoinHostPort("localhost", port)
+	}
+	return "http://" + addr
 }
 
 // hostOf returns the host of addr.

@@ -219,7 +219,7 @@ func (s *Session) listen(t *target, addr string, probe bool) error {
 		}
 		t.addr = addr
 	}
-	t.url = "http://" + t.addr
+	t.url = urlOf(t.addr)
 	return nil
 }
 
