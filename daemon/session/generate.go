@@ -209,7 +209,7 @@ func (s *Session) onGenerated(m generated) {
 		// later is no change. A step that failed decides nothing: what
 		// serves keeps serving, as the failure says, and its next good
 		// run decides.
-		paths := append(st.held, s.fresh(s.written(st))...)
+		paths := append(st.held, s.fresh(s.written(st), nil)...)
 		st.held = nil
 		if len(paths) > 0 {
 			s.decide(change{cause: CauseFileChange, paths: paths})

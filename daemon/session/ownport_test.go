@@ -8,6 +8,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/ginhotd/ginhotd/daemon/build"
+	"github.com/ginhotd/ginhotd/daemon/watch"
 )
 
 // TestOwnPortIsLearned: an app that listens on a port of its own is
@@ -180,4 +183,27 @@ func TestSavedAt(t *testing.T) {
 	if got := savedAt([]string{p, filepath.Join(t.TempDir(), "gone.go")}, now); !got.Equal(now) {
 		t.Errorf("change seen at once: savedAt = %v, want now", got)
 	}
+}
+
+// TestWatcherContentIsHashedOnce: a change the watcher reports with what
+// it read is not read again: the session keys builds with the watcher's
+// digest.
+func TestWatcherContentIsHashedOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.running()
+		h.write("a.go", "package a\n")
+		p := filepath.Join(h.dir, "a.go")
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := watch.Content{Digest: [32]byte{1, 2, 3}, Size: fi.Size(), ModTime: fi.ModTime()}
+		h.watcher.batches <- watch.Batch{Paths: []string{p}, Contents: map[string]watch.Content{p: read}}
+		after(10 * time.Millisecond)
+		got, _ := h.s.ask(func() any { return h.s.digests[p].d })
+		if got != build.Digest(read.Digest) {
+			t.Fatalf("the session's digest of a.go = %x, want the watcher's %x", got, read.Digest)
+		}
+	})
 }

@@ -30,12 +30,15 @@ type change struct {
 	// editor holds the paths an editor reported: a generator step's own
 	// write is told apart from an edit by it.
 	editor map[string]bool
+	// read holds what the watcher read of the paths it hashed: their
+	// content is hashed once, by the watcher, and carried here.
+	read map[string]watch.Content
 }
 
 // changeOf turns a watcher batch into a change: the tags of the paths an
 // editor reported through the watcher (Notify) become their cause.
 func changeOf(b watch.Batch) change {
-	c := change{cause: CauseFileChange, paths: b.Paths, editor: map[string]bool{}}
+	c := change{cause: CauseFileChange, paths: b.Paths, editor: map[string]bool{}, read: b.Contents}
 	for p, tag := range b.Tags {
 		c.editor[p] = true
 		if cause := parseCause(tag); cause != CauseFileChange {
@@ -80,7 +83,7 @@ func (s *Session) onChanged(c change) {
 // sets off, and decides on what is left. A target that gave up restarting
 // tries again.
 func (s *Session) take(c change) {
-	if c.paths = s.fresh(c.paths); len(c.paths) == 0 {
+	if c.paths = s.fresh(c.paths, c.read); len(c.paths) == 0 {
 		return
 	}
 	if c, ok := s.generateFor(c); ok {
@@ -89,12 +92,16 @@ func (s *Session) take(c change) {
 	s.wakeParked(c)
 }
 
-// fresh hashes each of paths once and returns those whose content is not
-// what the session last acted on, recording it as acted on.
-func (s *Session) fresh(paths []string) []string {
+// fresh returns the paths whose content is not what the session last
+// acted on, recording it as acted on. A file's content is what the watcher
+// read of it (read), else it is hashed here, once.
+func (s *Session) fresh(paths []string, read map[string]watch.Content) []string {
 	var out []string
 	for _, p := range paths {
 		delete(s.digests, p)
+		if c, ok := read[p]; ok {
+			s.digests[p] = fileDigest{d: build.Digest(c.Digest), mod: c.ModTime, size: c.Size}
+		}
 		d, ok := s.digest(p)
 		if !ok {
 			d = absent

@@ -1,9 +1,9 @@
 package watch
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -26,7 +26,7 @@ const limitMsg = "inotify watch limit reached (fs.inotify.max_user_watches)"
 type fileState struct {
 	size   int64
 	mod    time.Time
-	sum    uint64 // FNV-64a of the content, when hashed
+	sum    [sha256.Size]byte // SHA-256 of the content, when hashed
 	hashed bool   // false for huge or unreadable files
 }
 
@@ -143,11 +143,12 @@ func stateOf(p string, fi fs.FileInfo) fileState {
 		return st
 	}
 	defer f.Close()
-	h := fnv.New64a()
+	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return st
 	}
-	st.sum, st.hashed = h.Sum64(), true
+	h.Sum(st.sum[:0])
+	st.hashed = true
 	return st
 }
 

@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
@@ -71,6 +72,18 @@ type Batch struct {
 	// [Watcher.Notify] to the tag given there (for example "editor save"),
 	// so that what set off a change travels with it.
 	Tags map[string]string
+	// Contents holds, for the paths of Paths that exist and were hashed,
+	// what the watcher read of them, so that a consumer keying builds by
+	// content need not read them again.
+	Contents map[string]Content
+}
+
+// Content is what the watcher read of a file: the SHA-256 digest of its
+// content, with the size and modification time of the file it hashed.
+type Content struct {
+	Digest  [sha256.Size]byte
+	Size    int64
+	ModTime time.Time
 }
 
 // Watcher watches directory trees and emits [Batch]es. Create it with [New]
@@ -392,6 +405,7 @@ func (w *Watcher) run(t *tree) {
 			for _, p := range changed {
 				t.heat(p, now)
 				ready[p] = struct{}{}
+				batch.content(p, t.files[p])
 				if tag, ok := tags[p]; ok {
 					if batch.Tags == nil {
 						batch.Tags = map[string]string{}
@@ -417,6 +431,19 @@ func (w *Watcher) run(t *tree) {
 		}
 		w.publish(t)
 	}
+}
+
+// content records what the watcher read of p, or forgets it when p is gone
+// or was not hashed.
+func (b *Batch) content(p string, st fileState) {
+	if !st.hashed {
+		delete(b.Contents, p)
+		return
+	}
+	if b.Contents == nil {
+		b.Contents = map[string]Content{}
+	}
+	b.Contents[p] = Content{Digest: st.sum, Size: st.size, ModTime: st.mod}
 }
 
 // within reports whether p is dir or lies below it. Both must be clean.
