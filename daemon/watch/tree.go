@@ -27,7 +27,7 @@ type fileState struct {
 	size   int64
 	mod    time.Time
 	sum    [sha256.Size]byte // SHA-256 of the content, when hashed
-	hashed bool   // false for huge or unreadable files
+	hashed bool              // false for huge or unreadable files
 }
 
 // same reports whether a and b describe the same content.
