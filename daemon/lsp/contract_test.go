@@ -7,7 +7,9 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ginhotd/ginhotd/daemon/session"
@@ -46,13 +48,19 @@ func TestContractUpToDate(t *testing.T) {
 // TestContractStatesAreSessionStates: every State constant of
 // daemon/session is in the contract, once, and nothing else is.
 func TestContractStatesAreSessionStates(t *testing.T) {
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, "../session", func(fi os.FileInfo) bool { return !bytes.HasSuffix([]byte(fi.Name()), []byte("_test.go")) }, 0)
+	files, err := filepath.Glob("../session/*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var declared []string
-	for _, f := range pkgs["session"].Files {
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			vs, ok := n.(*ast.ValueSpec)
 			if !ok {
@@ -85,7 +93,7 @@ func TestContractCommandsAreServed(t *testing.T) {
 	c.notify("initialized", map[string]any{})
 	for _, cmd := range readContract(t).Commands {
 		err := c.call("workspace/executeCommand", execute(cmd.Name), nil)
-		if err != nil && bytes.Contains([]byte(err.Error()), []byte("unknown command")) {
+		if err != nil && strings.Contains(err.Error(), "unknown command") {
 			t.Errorf("%s: %v", cmd.Name, err)
 		}
 	}
