@@ -13,8 +13,28 @@ import (
 	"github.com/pelletier/go-toml/v2"
 )
 
-// serverCommands are the workspace/executeCommand commands of docs/protocol.md.
-var serverCommands = []string{"ginhot.restart", "ginhot.rebuild", "ginhot.stop", "ginhot.start", "ginhot.status", "ginhot.explain"}
+// serverCommands returns the workspace/executeCommand commands of
+// docs/contract.json.
+func serverCommands(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../docs/contract.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Commands []struct {
+			Name string `json:"name"`
+		} `json:"commands"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatalf("docs/contract.json: %v", err)
+	}
+	var names []string
+	for _, cmd := range c.Commands {
+		names = append(names, cmd.Name)
+	}
+	return names
+}
 
 func decodeTOML(t *testing.T, path string, v any) {
 	t.Helper()
@@ -172,8 +192,9 @@ func TestEmacsEglot(t *testing.T) {
 	if !provides {
 		t.Error("no (provide 'ginhot)")
 	}
+	served := serverCommands(t)
 	for _, c := range commands {
-		if !slices.Contains(serverCommands, c) {
+		if !slices.Contains(served, c) {
 			t.Errorf("emacs/ginhot.el runs %q, which the daemon does not serve", c)
 		}
 	}

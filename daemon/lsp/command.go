@@ -28,8 +28,13 @@ const (
 // but the session could not carry it out.
 const codeRequestFailed jsonrpc2.Code = -32803
 
+// commandNames returns the names of [commands].
 func commandNames() []string {
-	return []string{cmdRestart, cmdRebuild, cmdStop, cmdStart, cmdStatus, cmdExplain, cmdDebug}
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.Name
+	}
+	return names
 }
 
 // executeCommand runs one command; it may wait for a session.
@@ -186,23 +191,23 @@ func (s *server) do(cmd session.Command, target string) error {
 // status returns the status of the folder holding the URI u, or of the
 // first folder when u is "". Without any session it is a stopped status
 // with no targets.
-func (s *server) status(u string) (session.Status, error) {
+func (s *server) status(u string) (status, error) {
 	fs := s.sessions()
 	var f *folder
 	switch {
 	case u != "":
 		path, err := s.pathOf(u)
 		if err != nil {
-			return session.Status{}, invalidParams("%s: %v", cmdStatus, err)
+			return status{}, invalidParams("%s: %v", cmdStatus, err)
 		}
 		f = innermost(fs, path)
 		if f == nil {
-			return session.Status{}, invalidParams("%s: %s is outside every workspace folder", cmdStatus, u)
+			return status{}, invalidParams("%s: %s is outside every workspace folder", cmdStatus, u)
 		}
 	case len(fs) > 0:
 		f = fs[0]
 	default:
-		return session.Status{State: session.StateStopped, Targets: []session.TargetStatus{}}, nil
+		return labelled(session.Status{State: session.StateStopped}), nil
 	}
 	st := f.pres.clientStatus(f.sess.Status())
 	if st.State == "" {
@@ -211,7 +216,7 @@ func (s *server) status(u string) (session.Status, error) {
 	if st.Targets == nil {
 		st.Targets = []session.TargetStatus{}
 	}
-	return s.pathMap().status(st), nil
+	return labelled(s.pathMap().status(st)), nil
 }
 
 // explain says what saving the file named by u would do.

@@ -2,7 +2,6 @@ package lsp
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 
 	"github.com/ginhotd/ginhotd/daemon/build"
@@ -40,10 +39,7 @@ func complement(ds []build.Diagnostic, st session.Status, inFolder func(string) 
 		if t.State != session.StateFailed || t.MainFile == "" {
 			continue
 		}
-		msg := fmt.Sprintf("build failed, still serving generation %d (the errors are in the files gopls marks)", t.Generation)
-		if !t.Serving {
-			msg = "build failed, no version is serving (the errors are in the files gopls marks)"
-		}
+		msg := "build failed, " + serves(t) + " (the errors are in the files gopls marks)"
 		out = append(out, build.Diagnostic{File: t.MainFile, Line: 1, Col: 1, Message: msg, Package: t.Package, Kind: build.KindSummary})
 	}
 	return out

@@ -59,10 +59,15 @@ func TestComplementKeepsWhatGoplsCannotSee(t *testing.T) {
 		t.Fatalf("complement diagnostics (-want +got):\n%s", diff)
 	}
 
-	st.Targets[0].Serving, st.Targets[0].Generation = false, 0
+	st.Targets[0].Serving = false
 	got = complement([]build.Diagnostic{plain}, st, inFolder)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "no version is serving") {
-		t.Fatalf("first build failed: got %v, want one summary saying no version is serving", got)
+		t.Fatalf("nothing serves: got %v, want one summary saying no version is serving", got)
+	}
+	st.Targets[0].Generation = 0
+	got = complement([]build.Diagnostic{plain}, st, inFolder)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "no version has run yet") {
+		t.Fatalf("first build failed: got %v, want one summary saying no version has run yet", got)
 	}
 
 	if got := complement([]build.Diagnostic{link}, st, inFolder); len(got) != 1 || got[0].Kind != build.KindLink {

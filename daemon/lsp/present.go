@@ -19,7 +19,7 @@ import (
 )
 
 // StatusMethod is the method of the notification that carries a
-// session.Status to the client on every change.
+// session.Status, with its labels, to the client on every change.
 const StatusMethod = "ginhot/status"
 
 // maxOutside bounds the lines of a window/showMessage about errors outside
@@ -75,8 +75,8 @@ func (p *presenter) Notify(e session.Event) {
 			st := p.clientStatus(*e.Status)
 			p.status = st
 			p.logs.setFile(st.LogFile)
-			out := p.paths.status(st)
-			p.out.notify(StatusMethod, &out)
+			l := labelled(p.paths.status(st))
+			p.out.notify(StatusMethod, &l)
 		}
 	case session.KindLog:
 		p.logs.add(protocol.MessageTypeLog, appLine(e))

@@ -22,7 +22,8 @@ export interface View {
   background?: 'error' | 'warning';
 }
 
-const icons: Record<State, string> = {
+/** The status bar icon of each state. */
+export const stateIcons: Record<State, string> = {
   idle: '$(circle-outline)',
   building: '$(sync~spin)',
   starting: '$(sync~spin)',
@@ -32,7 +33,8 @@ const icons: Record<State, string> = {
   stopped: '$(debug-stop)',
 };
 
-const clicks: Record<State, [command: string, hint: string]> = {
+/** What a click on the status bar item runs in each state, and the tooltip's hint. */
+export const stateClicks: Record<State, [command: string, hint: string]> = {
   idle: ['ginhot.showOutput', 'Click to show the app output.'],
   building: ['ginhot.showOutput', 'Click to show the app output.'],
   starting: ['ginhot.showOutput', 'Click to show the app output.'],
@@ -69,14 +71,14 @@ export function render(phase: Phase): View {
 }
 
 function renderStatus(s: Status): View {
-  const [command, hint] = clicks[s.state] ?? clicks.idle;
+  const [command, hint] = stateClicks[s.state] ?? stateClicks.idle;
   const lines = [`**ginhotd** ${s.state} in \`${s.root}\``, ''];
   for (const t of s.targets) lines.push(`- ${targetLine(t)}`);
   if (s.targets.length === 0) lines.push('- no target: no main package imports Gin');
   if (s.watch) lines.push('', `Watching: ${s.watch}`);
   lines.push('', hint);
-  let text = `${icons[s.state] ?? '$(question)'} GinHot: ${label(s)}`;
-  if (s.state === 'running' && s.targets.some((t) => t.prepared)) text += ` ${preparedMark}`;
+  let text = `${stateIcons[s.state] ?? '$(question)'} GinHot: ${s.label}`;
+  if (s.prepared) text += ` ${preparedMark}`;
   const view: View = { state: s.state, text, tooltip: lines.join('\n'), command };
   if (s.state === 'failed' || s.state === 'crashed') view.background = 'error';
   return view;
@@ -88,51 +90,13 @@ function renderStatus(s: Status): View {
  */
 export const preparedMark = '$(zap) prepared';
 
-function label(s: Status): string {
-  switch (s.state) {
-    case 'running': {
-      const urls = appURLs(s);
-      if (urls.length === 0) return 'running';
-      const host = urls[0].replace(/^https?:\/\//, '').replace(/\/$/, '');
-      return urls.length > 1 ? `${host} +${urls.length - 1}` : host;
-    }
-    case 'failed':
-      return withServing('build failed', failing(s));
-    case 'crashed': {
-      const t = failing(s);
-      return t?.serving === false && !t.generation ? 'start failed — nothing running yet' : 'crashed';
-    }
-    default:
-      return s.state;
-  }
-}
-
-/** Returns the target the session's failed or crashed state comes from. */
-function failing(s: Status): TargetStatus | undefined {
-  return s.targets.find((t) => t.state === s.state) ?? s.targets[0];
-}
-
-/**
- * Appends to text what serves while t is failed: the last good generation,
- * or nothing (yet). Daemons that do not report `serving` get text alone.
- */
-function withServing(text: string, t: TargetStatus | undefined): string {
-  if (t?.serving === undefined) return text;
-  if (t.serving) return `${text} — serving generation ${t.generation}`;
-  return t.generation ? `${text} — nothing running` : `${text} — nothing running yet`;
-}
-
 function targetLine(t: TargetStatus): string {
   const parts = [`\`${t.name || t.package}\` ${t.state}`];
   if (t.pid) parts.push(`pid ${t.pid}`);
   if (t.generation) parts.push(`generation ${t.generation}`);
   if (t.buildMs) parts.push(`last build ${formatMs(t.buildMs)}`);
   if (t.url) parts.push(t.url);
-  if (t.prepared && t.serving !== false) parts.push('$(zap) prepared from the editor\'s buffers before the save');
-  if ((t.state === 'failed' || t.state === 'crashed') && t.serving !== undefined) {
-    if (t.serving) parts.push(`generation ${t.generation} keeps serving`);
-    else parts.push(t.generation ? 'no version is serving' : 'no version has run yet');
-  }
+  if (t.note) parts.push(t.note);
   let line = parts.join(' · ');
   if (t.error) line += `\n  \n  ${t.error.split('\n')[0]}`;
   return line;

@@ -22,6 +22,8 @@ export GINHOTD_BIN GINHOT_APP=$tmp/app
 cp -r "$nvimdir/doc" "$tmp/doc"
 nvim --headless -u NONE -i NONE -n -c "try | helptags $tmp/doc | catch | echo v:exception | cquit 1 | endtry" -c 'qall!' </dev/null
 grep -q '^:GinHotExplain	' "$tmp/doc/tags" || { echo "doc/ginhot.txt: no :GinHotExplain tag"; exit 1; }
+# The commands, states and labels against docs/contract.json (no daemon needed).
+timeout 60 nvim --headless -u NONE -i NONE -n --cmd "set rtp^=$nvimdir" -c "luafile $here/contract_test.lua" -c 'cquit 2' </dev/null
 # The debugger follower against a fake nvim-dap (no daemon needed).
 timeout 60 nvim --headless -u NONE -i NONE -n --cmd "set rtp^=$nvimdir" -c "luafile $here/debug_test.lua" -c 'cquit 2' </dev/null
 # -u NONE: no user config or plugins; -i NONE: no shada; -n: no swap file.

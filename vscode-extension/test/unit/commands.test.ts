@@ -31,7 +31,7 @@ class Recorded {
   execute = async (command: string, args: unknown[] = []) => {
     this.calls.push({ command, args });
     if (command in this.answers) return this.answers[command];
-    if (command === 'ginhot.status') return { state: 'idle', root: this.launch.cwd, targets: [] };
+    if (command === 'ginhot.status') return { state: 'idle', root: this.launch.cwd, label: 'idle', targets: [] };
     throw new Error(`unexpected ${command}`);
   };
   stop = async () => {
@@ -59,7 +59,8 @@ async function until(what: string, cond: () => boolean): Promise<void> {
 const running: Status = {
   state: 'running',
   root: tmp,
-  targets: [{ package: 'example.com/app', name: '.', state: 'running', pid: 42, url: 'http://127.0.0.1:8080', generation: 1, buildMs: 900 }],
+  label: '127.0.0.1:8080',
+  targets: [{ package: 'example.com/app', name: '.', state: 'running', pid: 42, url: 'http://127.0.0.1:8080', generation: 1, serving: true, buildMs: 900 }],
 };
 
 function item(): stub.StatusBarItem {
@@ -136,7 +137,7 @@ test('ginhot/status drives the status bar; the event log records it', () => {
   daemons[0].on.status(running);
   assert.equal(item().text, '$(check) GinHot: 127.0.0.1:8080');
   assert.equal(item().command, 'ginhot.openApp');
-  daemons[0].on.status({ ...running, state: 'failed', targets: [{ ...running.targets[0], state: 'failed', error: 'main.go:3:1: x' }] });
+  daemons[0].on.status({ ...running, state: 'failed', label: 'build failed', targets: [{ ...running.targets[0], state: 'failed', error: 'main.go:3:1: x' }] });
   assert.equal(item().text, '$(error) GinHot: build failed');
   assert.equal(item().command, 'workbench.actions.view.problems');
   assert.equal((item().backgroundColor as stub.ThemeColor).id, 'statusBarItem.errorBackground');
@@ -149,7 +150,7 @@ test("a multi-root workspace shows the status of the active file's root", async 
   const b = path.join(tmp, 'b');
   const on = daemons[0].on;
   on.status({ ...running, root: a });
-  on.status({ ...running, root: b, state: 'failed', targets: [{ ...running.targets[0], state: 'failed' }] });
+  on.status({ ...running, root: b, state: 'failed', label: 'build failed', targets: [{ ...running.targets[0], state: 'failed' }] });
   assert.equal(item().text, '$(error) GinHot: build failed', 'the last reported root without an active file');
   stub.openFile(path.join(a, 'main.go'));
   assert.equal(item().text, '$(check) GinHot: 127.0.0.1:8080');

@@ -12,8 +12,9 @@ function version(gen: number, port?: number): Status {
   return {
     state: 'running',
     root: '/w',
+    label: 'running',
     targets: [
-      { package: 'example.com/app', name: '.', state: 'running', generation: gen, buildMs: 1, ...(port ? { debug: `127.0.0.1:${port}` } : {}) },
+      { package: 'example.com/app', name: '.', state: 'running', generation: gen, serving: true, buildMs: 1, ...(port ? { debug: `127.0.0.1:${port}` } : {}) },
     ],
   };
 }

@@ -3,19 +3,20 @@ import { test } from 'node:test';
 import type { Status, TargetStatus } from '../../src/protocol';
 import { appURLs, render } from '../../src/status';
 
-const api: TargetStatus = { package: 'example.com/shop/cmd/api', name: './cmd/api', state: 'running', pid: 4120, url: 'http://127.0.0.1:8080', generation: 3, buildMs: 1430 };
+const api: TargetStatus = { package: 'example.com/shop/cmd/api', name: './cmd/api', state: 'running', pid: 4120, url: 'http://127.0.0.1:8080', generation: 3, serving: true, buildMs: 1430 };
 
+/** A status with the label the daemon sends: the URL while running, else the state. */
 function status(state: Status['state'], ...targets: Partial<TargetStatus>[]): Status {
-  return { state, root: '/src/shop', targets: targets.map((t) => ({ ...api, ...t })) };
+  return { state, root: '/src/shop', label: state === 'running' ? '127.0.0.1:8080' : state, targets: targets.map((t) => ({ ...api, ...t })) };
 }
 
-test('each daemon state has its icon, label and click', () => {
+test('each daemon state has its icon, shows the label and has its click', () => {
   const cases: [Status, string, string, string | undefined][] = [
     [status('idle', { state: 'idle', pid: 0 }), '$(circle-outline) GinHot: idle', 'ginhot.showOutput', undefined],
     [status('building', { state: 'building' }), '$(sync~spin) GinHot: building', 'ginhot.showOutput', undefined],
     [status('starting', { state: 'starting' }), '$(sync~spin) GinHot: starting', 'ginhot.showOutput', undefined],
     [status('running', {}), '$(check) GinHot: 127.0.0.1:8080', 'ginhot.openApp', undefined],
-    [status('failed', { state: 'failed', error: 'main.go:12:2: undefined: x' }), '$(error) GinHot: build failed', 'workbench.actions.view.problems', 'error'],
+    [status('failed', { state: 'failed', error: 'main.go:12:2: undefined: x' }), '$(error) GinHot: failed', 'workbench.actions.view.problems', 'error'],
     [status('crashed', { state: 'crashed' }), '$(flame) GinHot: crashed', 'ginhot.showOutput', 'error'],
     [status('stopped', { state: 'stopped', pid: 0 }), '$(debug-stop) GinHot: stopped', 'ginhot.startApp', undefined],
   ];
@@ -47,32 +48,21 @@ test('the tooltip lists every target with pid, generation, last build time and U
   assert.match(v.tooltip, /Problems panel/);
 });
 
-test('a failure says whether a good version keeps serving or nothing has run yet', () => {
-  const text = (s: Status) => render({ kind: 'status', status: s }).text;
-  const first = status('failed', { state: 'failed', pid: 0, url: undefined, generation: 0, serving: false, error: 'main.go:12:2: undefined: x' });
-  assert.equal(text(first), '$(error) GinHot: build failed — nothing running yet');
-  assert.match(render({ kind: 'status', status: first }).tooltip, /`\.\/cmd\/api` failed · last build 1\.4 s · no version has run yet/);
-  const later = status('failed', { state: 'failed', generation: 3, serving: true });
-  assert.equal(text(later), '$(error) GinHot: build failed — serving generation 3');
-  assert.match(render({ kind: 'status', status: later }).tooltip, /generation 3 keeps serving/);
-  assert.equal(text(status('failed', { state: 'failed', pid: 0, generation: 2, serving: false })), '$(error) GinHot: build failed — nothing running');
-  // With several targets the label follows the failed one.
-  assert.equal(text(status('failed', { serving: true }, { name: './cmd/admin', state: 'failed', generation: 0, serving: false })), '$(error) GinHot: build failed — nothing running yet');
-  // The first version failing to start is not a crash of something that ran.
-  assert.equal(text(status('crashed', { state: 'crashed', pid: 0, generation: 0, serving: false })), '$(flame) GinHot: start failed — nothing running yet');
-  assert.equal(text(status('crashed', { state: 'crashed', pid: 0, generation: 2, serving: false })), '$(flame) GinHot: crashed');
+test('the label and the notes are the daemon\'s', () => {
+  const s: Status = { ...status('failed', { state: 'failed', pid: 0, generation: 0, serving: false, note: 'no version has run yet' }), label: 'build failed — nothing running yet' };
+  const v = render({ kind: 'status', status: s });
+  assert.equal(v.text, '$(error) GinHot: build failed — nothing running yet');
+  assert.match(v.tooltip, /`\.\/cmd\/api` failed · last build 1\.4 s · http:\/\/127\.0\.0\.1:8080 · no version has run yet/);
 });
 
-test('running with several URLs names the first and counts the rest', () => {
-  const s = status('running', {}, { name: './cmd/admin', url: 'http://127.0.0.1:8081' });
-  assert.equal(render({ kind: 'status', status: s }).text, '$(check) GinHot: 127.0.0.1:8080 +1');
-  assert.deepEqual(appURLs(s), ['http://127.0.0.1:8080', 'http://127.0.0.1:8081']);
-  assert.equal(render({ kind: 'status', status: status('running', { url: undefined }) }).text, '$(check) GinHot: running');
+test('appURLs lists the targets\' URLs in order', () => {
+  assert.deepEqual(appURLs(status('running', {}, { name: './cmd/admin', url: 'http://127.0.0.1:8081' })), ['http://127.0.0.1:8080', 'http://127.0.0.1:8081']);
+  assert.deepEqual(appURLs(status('running', { url: undefined })), []);
   assert.deepEqual(appURLs(undefined), []);
 });
 
 test('no target says why', () => {
-  assert.match(render({ kind: 'status', status: { state: 'idle', root: '/x', targets: [] } }).tooltip, /no main package imports Gin/);
+  assert.match(render({ kind: 'status', status: { state: 'idle', root: '/x', label: 'idle', targets: [] } }).tooltip, /no main package imports Gin/);
 });
 
 test('daemon phases: launching, binary missing, off', () => {
@@ -88,15 +78,12 @@ test('daemon phases: launching, binary missing, off', () => {
 });
 
 test('a version prepared from the editor buffers before its save is marked while it serves', () => {
-  const prepared = render({ kind: 'status', status: status('running', { prepared: true, serving: true, buildMs: 0 }) });
+  const note = "prepared from the editor's buffers before the save";
+  const prepared = render({ kind: 'status', status: { ...status('running', { prepared: true, buildMs: 0, note }), prepared: true } });
   assert.equal(prepared.text, '$(check) GinHot: 127.0.0.1:8080 $(zap) prepared');
-  assert.match(prepared.tooltip, /`\.\/cmd\/api` running · pid 4120 · generation 3 · http:\/\/127\.0\.0\.1:8080 · \$\(zap\) prepared from the editor's buffers before the save/);
-  // The next version built after its save (or a daemon without the field) drops the mark.
-  for (const t of [{ prepared: false }, {}]) {
-    const v = render({ kind: 'status', status: status('running', t) });
-    assert.equal(v.text, '$(check) GinHot: 127.0.0.1:8080');
-    assert.doesNotMatch(v.tooltip, /prepared/);
-  }
-  // Only a running session shows it: a build in flight is not prepared yet.
-  assert.equal(render({ kind: 'status', status: status('building', { state: 'building', prepared: true }) }).text, '$(sync~spin) GinHot: building');
+  assert.match(prepared.tooltip, /`\.\/cmd\/api` running · pid 4120 · generation 3 · http:\/\/127\.0\.0\.1:8080 · prepared from the editor's buffers before the save/);
+  // The next version built after its save drops the mark.
+  const v = render({ kind: 'status', status: status('running', {}) });
+  assert.equal(v.text, '$(check) GinHot: 127.0.0.1:8080');
+  assert.doesNotMatch(v.tooltip, /prepared/);
 });

@@ -40,6 +40,21 @@ local defaults = {
   log_lines = 5000,
 }
 
+--- The setup defaults (see :help ginhot-setup); read them, do not change them.
+M.defaults = defaults
+
+--- The daemon's workspace/executeCommand commands the plugin runs, by
+--- function; test/contract_test.lua checks them against docs/contract.json.
+M.commands = {
+  restart = 'ginhot.restart',
+  rebuild = 'ginhot.rebuild',
+  stop = 'ginhot.stop',
+  start = 'ginhot.start',
+  status = 'ginhot.status',
+  explain = 'ginhot.explain',
+  debug = 'ginhot.debug',
+}
+
 local install = 'go install github.com/ginhotd/ginhotd/cmd/ginhotd@latest'
 local name = 'ginhotd'
 
@@ -355,7 +370,7 @@ end
 
 local function app_command(cmd)
   return function(target)
-    M.execute('ginhot.' .. cmd, (target and target ~= '') and { target } or {})
+    M.execute(M.commands[cmd], (target and target ~= '') and { target } or {})
   end
 end
 
@@ -392,8 +407,8 @@ function M.format_status(s)
     if t.url and t.url ~= '' then
       table.insert(parts, t.url)
     end
-    if t.prepared == true and t.serving ~= false then
-      table.insert(parts, "prepared from the editor's buffers before the save")
+    if t.note and t.note ~= '' then
+      table.insert(parts, t.note)
     end
     table.insert(lines, '  ' .. table.concat(parts, ' · '))
     if t.error and t.error ~= '' then
@@ -411,7 +426,7 @@ end
 
 --- Shows the daemon's status (ginhot.status).
 function M.show_status()
-  M.execute('ginhot.status', {}, function(s)
+  M.execute(M.commands.status, {}, function(s)
     notify(table.concat(M.format_status(s), '\n'))
   end)
 end
@@ -423,7 +438,7 @@ function M.explain(file)
     notify('no file to explain', vim.log.levels.WARN)
     return
   end
-  M.execute('ginhot.explain', { vim.uri_from_fname(file) }, function(x)
+  M.execute(M.commands.explain, { vim.uri_from_fname(file) }, function(x)
     local reason = x.reason or ''
     if reason:sub(1, #x.decision) ~= x.decision then
       reason = x.decision .. ': ' .. reason
@@ -548,7 +563,7 @@ function M.debug(target)
   local addr = M.debug_address(M.status(), target)
   debugging = { target = target }
   if not addr then
-    M.execute('ginhot.debug', { { on = true } })
+    M.execute(M.commands.debug, { { on = true } })
     notify('rebuilding the app for debugging; nvim-dap attaches when it is ready')
     return
   end
@@ -583,7 +598,7 @@ function M.debugging()
 end
 
 --- Returns a statusline component for the current buffer: '' when no
---- ginhotd serves it, else an icon and the state (the URL when running).
+--- ginhotd serves it, else the state's icon and the daemon's label.
 function M.statusline()
   local client = clients(vim.api.nvim_get_current_buf(), name)[1]
   if not client then
@@ -599,58 +614,17 @@ function M.statusline()
 end
 
 --- Returns the statusline text of a status s with the symbols of icons
---- (the setup option): the icon and the state, the URL when running, and
---- the prepared mark while the serving version was built from the editor's
---- buffers before its save.
+--- (the setup option): the state's icon and the daemon's label (the URL
+--- when running, what serves after a failure), and the prepared mark
+--- while the serving version was built from the editor's buffers before
+--- its save.
 function M.status_label(s, icons)
   icons = icons or defaults.icons
-  local label = s.state
-  if s.state == 'running' then
-    for _, t in ipairs(s.targets or {}) do
-      if t.url and t.url ~= '' then
-        label = t.url:gsub('^https?://', ''):gsub('/$', '')
-        break
-      end
-    end
-    for _, t in ipairs(s.targets or {}) do
-      if t.prepared == true then
-        label = label .. ' ' .. (icons.prepared or defaults.icons.prepared) .. ' prepared'
-        break
-      end
-    end
-  elseif s.state == 'failed' or s.state == 'crashed' then
-    label = M.failure_label(s)
+  local text = (icons[s.state] or '?') .. ' ' .. s.label
+  if s.prepared == true then
+    text = text .. ' ' .. (icons.prepared or defaults.icons.prepared) .. ' prepared'
   end
-  return (icons[s.state] or '?') .. ' ' .. label
-end
-
---- Returns the statusline label of a failed or crashed status s: whether the
---- last good generation keeps serving or no version has run yet, judged on
---- the target in that state (daemons that do not report `serving` get the
---- bare state).
-function M.failure_label(s)
-  local t = (s.targets or {})[1]
-  for _, x in ipairs(s.targets or {}) do
-    if x.state == s.state then
-      t = x
-      break
-    end
-  end
-  local gen = t and t.generation or 0
-  if s.state == 'crashed' then
-    if t and t.serving == false and gen == 0 then
-      return 'start failed — nothing running yet'
-    end
-    return 'crashed'
-  end
-  if not t or t.serving == nil or t.serving == vim.NIL then
-    return 'build failed'
-  elseif t.serving then
-    return 'build failed — serving generation ' .. gen
-  elseif gen > 0 then
-    return 'build failed — nothing running'
-  end
-  return 'build failed — nothing running yet'
+  return text
 end
 
 return M
