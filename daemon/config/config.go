@@ -55,12 +55,12 @@ type Config struct {
 	// change set.
 	Debounce Duration `toml:"debounce" flag:"debounce" trust:"safe"`
 	// Poll is the interval at which to poll the file system instead of
-	// using file system events (inotify), for Docker volumes and network
-	// file systems; "0s" uses events.
+	// using file system events (inotify); "0s" uses events. Polling is for
+	// Docker volumes and network file systems, where events do not arrive.
 	Poll Duration `toml:"poll" flag:"poll" trust:"safe"`
-	// Proxy serves the app through ginhotd's reverse proxy, which swaps
-	// versions without dropping a request. With false (--no-proxy) the app
-	// listens on addr itself, and a reload is stop, port free, start.
+	// Proxy serves the app through ginhotd's reverse proxy, for swaps that
+	// drop no request. With false (--no-proxy) the app listens on addr
+	// itself, and a reload is stop, port free, start.
 	Proxy bool `toml:"proxy" flag:"no-proxy" trust:"safe"`
 	// LiveReload refreshes browsers after each swap and shows an error
 	// overlay on a failed build, in proxy mode. The proxy injects a
@@ -79,8 +79,8 @@ type Config struct {
 	// Strip links dev builds with -s -w, for faster links; false for
 	// debuggers.
 	Strip bool `toml:"strip" flag:"strip" trust:"safe"`
-	// Cgo keeps cgo on even when no package in a target's graph uses it;
-	// by default a dev build skips cgo when nothing needs it.
+	// Cgo keeps cgo on even when no package in a target's graph uses it.
+	// By default a dev build skips cgo when nothing needs it.
 	Cgo bool `toml:"cgo" trust:"safe"`
 	// Speculate is the pause in typing after which an editor's unsaved
 	// buffers are built, ahead of the save; "off" turns it off. The pause
@@ -96,7 +96,7 @@ type Config struct {
 	// Env is the app's environment, as NAME=value entries; it wins over
 	// env_files.
 	Env []string `toml:"env" trust:"program"`
-	// Exclude are globs of paths never watched, on top of .gitignore
+	// Exclude are globs of paths never watched. They add to .gitignore
 	// files (up to the repository's top) and .git/info/exclude.
 	Exclude []string `toml:"exclude" trust:"safe"`
 	// Restart are globs of files the app reads at run time: a change
@@ -117,12 +117,12 @@ type Config struct {
 	// requests.
 	DrainTimeout Duration `toml:"drain_timeout" trust:"safe"`
 
-	// Diagnostics chooses the build errors reported as LSP diagnostics:
-	// "all", or "complement" (only what gopls cannot see: link errors,
-	// start-up panics, errors in other modules).
+	// Diagnostics chooses which build errors become LSP diagnostics: "all"
+	// or "complement". With "complement", only what gopls cannot see is
+	// reported: link errors, start-up panics, errors in other modules.
 	Diagnostics string `toml:"diagnostics" flag:"diagnostics" trust:"safe"`
-	// LogFormat is the output of ginhotd run: "text", or "json" (one
-	// event per line on stdout); it has no effect over LSP.
+	// LogFormat is the output of ginhotd run: "text" or "json". JSON is one
+	// event per line on stdout; it has no effect over LSP.
 	LogFormat string `toml:"log_format" flag:"log-format" trust:"safe"`
 
 	// Debug builds each version for a debugger and runs it under Delve

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -40,7 +42,9 @@ func generate(root string) ([]file, error) {
 	}{
 		{"README.md", markdown(readmeTable)},
 		{"docs/protocol.md", markdown(protocolTable)},
-		{"vscode-extension/package.json", vscodeSettings},
+		{"vscode-extension/package.json", func(old []byte, settings []setting) ([]byte, error) {
+			return vscodeSettings(root, old, settings)
+		}},
 		{"editors/nvim/doc/ginhot.txt", nvimHelp},
 	} {
 		old, err := os.ReadFile(filepath.Join(root, r.path))
@@ -158,11 +162,28 @@ var (
 	vscodeDescription = regexp.MustCompile(`^(\s*"markdownDescription": )"(?:[^"\\]|\\.)*"(,?)$`)
 )
 
-// vscodeSettings rewrites the markdownDescription of each ginhot.*
-// setting that the extension sends as an initializationOptions key (its
-// name is the key in camelCase): the key's doc, and what leaving it unset
-// means.
-func vscodeSettings(old []byte, settings []setting) ([]byte, error) {
+// vscodeOptions is the file whose initializationOptions function sets the
+// keys the extension sends, and a line of it that sets one (o.live_reload =).
+const vscodeOptions = "vscode-extension/src/config.ts"
+
+var vscodeOption = regexp.MustCompile(`(?m)^\s*(?:if \(.*\) )?o\.([a-z_]+) = `)
+
+// vscodeSettings rewrites the markdownDescription of each ginhot.* setting
+// that the extension sends as an initializationOptions key (its name is the
+// key in camelCase): the key's doc, and what leaving it unset means. The
+// other ginhot.* settings are the extension's own.
+func vscodeSettings(root string, old []byte, settings []setting) ([]byte, error) {
+	src, err := os.ReadFile(filepath.Join(root, vscodeOptions))
+	if err != nil {
+		return nil, err
+	}
+	sent := map[string]bool{}
+	for _, m := range vscodeOption.FindAllStringSubmatch(string(src), -1) {
+		sent[m[1]] = true
+	}
+	if len(sent) == 0 {
+		return nil, fmt.Errorf("%s sets no initializationOptions key (o.addr = …)", vscodeOptions)
+	}
 	var pkg struct {
 		Contributes struct {
 			Configuration struct {
@@ -177,7 +198,13 @@ func vscodeSettings(old []byte, settings []setting) ([]byte, error) {
 	}
 	byName := map[string]setting{}
 	for _, s := range settings {
-		byName[camel(s.key)] = s
+		if sent[s.key] {
+			byName[camel(s.key)] = s
+			delete(sent, s.key)
+		}
+	}
+	if len(sent) > 0 {
+		return nil, fmt.Errorf("%s sends %q, not ginhot.toml keys", vscodeOptions, slices.Sorted(maps.Keys(sent)))
 	}
 	lines := strings.SplitAfter(string(old), "\n")
 	var current *setting
