@@ -78,3 +78,19 @@ func TestUserDoc(t *testing.T) {
 		}
 	}
 }
+
+func TestTOMLWords(t *testing.T) {
+	type settings struct {
+		Map map[string]string
+	}
+	v := reflect.ValueOf(settings{Map: map[string]string{"/b": "/y", "/a": "/x"}})
+	if got, want := typeWords(v.Type().Field(0).Type), "{string = string}"; got != want {
+		t.Errorf("typeWords = %q, want %q", got, want)
+	}
+	if got, want := tomlValue(v.Field(0)), `{"/a" = "/x", "/b" = "/y"}`; got != want {
+		t.Errorf("tomlValue = %q, want %q", got, want)
+	}
+	if got, want := tomlValue(reflect.ValueOf(map[string]string(nil))), "{}"; got != want {
+		t.Errorf("tomlValue(nil map) = %q, want %q", got, want)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/ginhotd/ginhotd/daemon/config"
@@ -167,6 +168,8 @@ func typeWords(t reflect.Type) string {
 		return "[" + typeWords(t.Elem()) + "]"
 	case t.Kind() == reflect.Bool:
 		return "bool"
+	case t.Kind() == reflect.Map:
+		return "{" + typeWords(t.Key()) + " = " + typeWords(t.Elem()) + "}"
 	}
 	return t.Kind().String()
 }
@@ -189,6 +192,12 @@ func tomlValue(v reflect.Value) string {
 			items = append(items, tomlValue(v.Index(i)))
 		}
 		return "[" + strings.Join(items, ", ") + "]"
+	case reflect.Map:
+		var items []string
+		for _, k := range slices.SortedFunc(slices.Values(v.MapKeys()), func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) }) {
+			items = append(items, fmt.Sprintf("%q = %s", k.String(), tomlValue(v.MapIndex(k))))
+		}
+		return "{" + strings.Join(items, ", ") + "}"
 	}
 	return fmt.Sprint(v.Interface())
 }
