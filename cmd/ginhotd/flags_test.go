@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"flag"
+	"io"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ginhotd/ginhotd/daemon/config"
 )
 
 // TestUnknownFlagSuggestsTheFlagMeant checks that a mistyped flag gets one
@@ -34,4 +39,34 @@ func TestUnknownFlagSuggestsTheFlagMeant(t *testing.T) {
 	if code := realMain([]string{"-h"}, os.Stdin, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "Usage:") || !strings.Contains(errOut.String(), "-log-format") {
 		t.Errorf("-h: exit %d, stderr %q", code, errOut.String())
 	}
+}
+
+// TestFlagsSetKeys checks that each flag that sets a ginhot.toml key is the
+// one its field in config.Config names (the flag tag), with the help its
+// doc comment gives, and that no field names a flag that does not exist.
+func TestFlagsSetKeys(t *testing.T) {
+	fs := newFlags(io.Discard).fs
+	tagged := map[string]bool{}
+	for f := range reflect.TypeFor[config.Config]().Fields() {
+		name := f.Tag.Get("flag")
+		if name == "" {
+			continue
+		}
+		tagged[name] = true
+		if fs.Lookup(name) == nil {
+			t.Errorf("config.Config.%s names flag --%s, which ginhotd does not have", f.Name, name)
+		}
+	}
+	fs.VisitAll(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "config", "explain", "from", "force", "stdio", "listen", "allow-remote":
+			return
+		}
+		if !tagged[fl.Name] {
+			t.Errorf("flag --%s sets no key: tag its field in config.Config flag:%q", fl.Name, fl.Name)
+		}
+		if want, _ := config.FlagUsage(fl.Name); fl.Usage != want {
+			t.Errorf("--%s help %q, want %q", fl.Name, fl.Usage, want)
+		}
+	})
 }

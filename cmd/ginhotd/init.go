@@ -461,37 +461,6 @@ func (fd found) summary() []string {
 	return out
 }
 
-// keyComments explain the keys `ginhotd init` writes.
-var keyComments = map[string]string{
-	"addr":              "public address: ginhotd's proxy listens here; the app gets PORT",
-	"targets":           "main packages to run",
-	"debounce":          "quiet window that coalesces file events",
-	"poll":              "auto: poll mounts that deliver no events (Docker Desktop, WSL, NFS); a duration: poll everything; off",
-	"proxy":             "false: the app listens on addr itself (reload is stop-then-start)",
-	"live_reload":       "refresh browsers after each swap",
-	"socket_activation": "pass the listening socket to the app as fd 3",
-	"build_flags":       "extra go build flags",
-	"tags":              "build tags",
-	"ldflags":           "go build -ldflags",
-	"strip":             "-s -w for faster links; false for debuggers",
-	"build_env":         "environment of go build",
-	"args":              "app arguments",
-	"env":               "app environment (wins over env_files)",
-	"exclude":           "globs never watched",
-	"restart":           "globs of files the app reads at run time: a change restarts it without a build",
-	"stop_signal":       "signal that asks the app to stop",
-	"kill_timeout":      "how long a stopping app may take before SIGKILL",
-	"start_timeout":     "how long a new version may take to listen",
-	"hold_timeout":      "how long the proxy holds requests while nothing is ready",
-	"drain_timeout":     "how long an old version may finish in-flight requests",
-	"diagnostics":       "all, or complement (what gopls cannot see)",
-	"log_format":        "text or json",
-	"go_generate":       "run a package's //go:generate lines when one of its files changes",
-	"env_files":         ".env files loaded into the app's environment, later files winning",
-	"build_cmd":         "a build command ginhotd cannot take apart; it must write bin",
-	"bin":               "the binary build_cmd writes",
-}
-
 // render writes cfg as a commented ginhot.toml: addr and targets always,
 // other keys when they differ from the defaults. from is the air file it
 // came from, relative to the module root ("" for none).
@@ -528,7 +497,7 @@ func render(cfg config.Config, fd found, from string) string {
 			}
 			continue
 		}
-		fmt.Fprintf(&b, "\n# %s\n", keyComments[key])
+		b.WriteString("\n" + comment(config.Summary(key)))
 		switch {
 		case key == "targets" && fd.notice != "":
 			b.WriteString(comment(fd.initNotice()))

@@ -90,7 +90,7 @@ func TestInitConvertsAnAirProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(written), "# main packages to run\ntargets = ['./cmd/api']") {
+	if !strings.Contains(string(written), "# the main packages to run, as import paths or ./dir\ntargets = ['./cmd/api']") {
 		t.Errorf("ginhot.toml lacks a commented targets line:\n%s", written)
 	}
 	c, err := config.Load(dir, "", nil)

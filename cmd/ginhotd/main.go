@@ -81,11 +81,11 @@ func newFlags(stderr io.Writer) *flags {
 	fs.BoolVar(&f.stdio, "stdio", false, "serve LSP on stdin/stdout")
 	fs.StringVar(&f.listen, "listen", "", "serve LSP on unix:PATH (a socket only you can open) or over TCP on HOST:PORT")
 	fs.BoolVar(&f.remote, "allow-remote", false, "let --listen bind a non-loopback address")
-	fs.Func("target", "main package to run, import path or ./dir (repeatable; default: every main that imports Gin)", func(s string) error {
+	fs.Func("target", help("target"), func(s string) error {
 		f.targets = append(f.targets, s)
 		return nil
 	})
-	fs.Func("path-map", "EDITOR=DAEMON: the editor's path of the workspace and the daemon's, for an editor outside a container (--stdio; repeatable)", func(s string) error {
+	fs.Func("path-map", help("path-map"), func(s string) error {
 		e, d, ok := strings.Cut(s, "=")
 		if !ok || e == "" || d == "" {
 			return fmt.Errorf("want EDITOR=DAEMON, like /Users/me/app=/app")
@@ -93,26 +93,36 @@ func newFlags(stderr io.Writer) *flags {
 		f.pathMap[e] = d
 		return nil
 	})
-	fs.String("addr", d.Addr, "public address of the app")
-	fs.Duration("debounce", d.Debounce.D(), "quiet window that coalesces file events")
-	fs.String("poll", d.Poll, `"auto": poll, besides inotify, the mounts that deliver no events (Docker Desktop, WSL, NFS, SMB); a duration: poll everything at that interval instead of inotify; "off"`)
-	fs.Bool("no-proxy", false, "let the app listen on --addr itself (reload is stop-then-start)")
-	fs.Bool("socket-activation", false, "pass the listening socket to the app as fd 3 (LISTEN_FDS)")
-	fs.Bool("live-reload", d.LiveReload, "refresh browsers after each swap (proxy mode)")
-	fs.Bool("strip", d.Strip, "link dev builds with -s -w (set false for debuggers)")
-	fs.String("speculate", d.Speculate, `build an editor's unsaved buffers after this quiet window, ahead of the save ("off" to disable)`)
-	fs.Bool("debug", d.Debug, "build for the debugger and run each version under Delve (dlv); each ready event announces its address")
-	fs.Bool("debug-wait", d.DebugWait, "with --debug: start each version halted before main until a debugger attaches and continues")
-	fs.Duration("kill-timeout", d.KillTimeout.D(), "how long a stopping app may take before SIGKILL")
-	fs.Duration("start-timeout", d.StartTimeout.D(), "how long a new version may take to listen")
-	fs.String("stop-signal", d.StopSignal, "signal that asks the app to stop")
-	fs.String("diagnostics", d.Diagnostics, "LSP diagnostics: all or complement (what gopls cannot see)")
-	fs.String("log-format", d.LogFormat, "text or json (one event per line on stdout)")
+	fs.String("addr", d.Addr, help("addr"))
+	fs.Duration("debounce", d.Debounce.D(), help("debounce"))
+	fs.String("poll", d.Poll, help("poll"))
+	fs.Bool("no-proxy", false, help("no-proxy"))
+	fs.Bool("socket-activation", false, help("socket-activation"))
+	fs.Bool("live-reload", d.LiveReload, help("live-reload"))
+	fs.Bool("strip", d.Strip, help("strip"))
+	fs.String("speculate", d.Speculate, help("speculate"))
+	fs.Bool("debug", d.Debug, help("debug"))
+	fs.Bool("debug-wait", d.DebugWait, help("debug-wait"))
+	fs.Duration("kill-timeout", d.KillTimeout.D(), help("kill-timeout"))
+	fs.Duration("start-timeout", d.StartTimeout.D(), help("start-timeout"))
+	fs.String("stop-signal", d.StopSignal, help("stop-signal"))
+	fs.String("diagnostics", d.Diagnostics, help("diagnostics"))
+	fs.String("log-format", d.LogFormat, help("log-format"))
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
 	return f
+}
+
+// help returns the help of the flag name that sets a ginhot.toml key, as
+// the doc of its field in config.Config says.
+func help(name string) string {
+	u, ok := config.FlagUsage(name)
+	if !ok {
+		panic("ginhotd: flag --" + name + " sets no ginhot.toml key (give its field in config.Config the tag flag:\"" + name + "\")")
+	}
+	return u
 }
 
 // flagError says what is wrong with the command line: for a flag that does

@@ -42,43 +42,91 @@ type Config struct {
 	// address the user chose is used as it is, or not at all.
 	AddrAuto bool `toml:"-"`
 
-	Addr     string   `toml:"addr"`
-	Targets  []string `toml:"targets"`
-	Debounce Duration `toml:"debounce"`
-	// Poll chooses how the watcher polls: "auto" (the default) polls, in
-	// addition to inotify, only the subtrees on file systems that deliver
-	// no events for changes made outside this machine (Docker Desktop and
-	// WSL mounts, FUSE, NFS, SMB); a duration such as "500ms" polls the
-	// whole tree at that interval instead of using inotify ("0s" means
-	// "auto"); "off" never polls.
-	Poll             string `toml:"poll"`
-	Proxy            bool   `toml:"proxy"`
-	LiveReload       bool   `toml:"live_reload"`
-	SocketActivation bool   `toml:"socket_activation"`
+	// Addr is the public address of the app: the proxy's, or the app's
+	// own with proxy = false. With several targets, each further target
+	// gets the next free port and keeps it for the session. Port 0 lets the
+	// kernel choose; the URL appears in ginhot/status. The default moves
+	// to the next free port when it is taken (announced); an address you
+	// give never moves.
+	Addr string `toml:"addr" flag:"addr" trust:"safe"`
+	// Targets are the main packages to run, as import paths or ./dir.
+	Targets []string `toml:"targets" flag:"target" trust:"safe" default:"every main that imports Gin, else the only net/http main"`
+	// Debounce is the quiet window that coalesces file events into one
+	// change set.
+	Debounce Duration `toml:"debounce" flag:"debounce" trust:"safe"`
+	// Poll chooses how the watcher polls: "auto" polls, in addition to
+	// inotify, only the subtrees on file systems that deliver no events for
+	// changes made outside this machine (Docker Desktop and WSL mounts,
+	// FUSE, NFS, SMB); a duration such as "500ms" polls the whole tree at
+	// that interval instead of using inotify ("0s" means "auto"); "off"
+	// never polls.
+	Poll string `toml:"poll" flag:"poll" trust:"safe"`
+	// Proxy serves the app through ginhotd's reverse proxy, for swaps that
+	// drop no request. With false (--no-proxy) the app listens on addr
+	// itself, and a reload is stop, port free, start.
+	Proxy bool `toml:"proxy" flag:"no-proxy" trust:"safe"`
+	// LiveReload refreshes browsers after each swap and shows an error
+	// overlay on a failed build, in proxy mode. The proxy injects a
+	// reload script into HTML responses.
+	LiveReload bool `toml:"live_reload" flag:"live-reload" trust:"safe"`
+	// SocketActivation has ginhotd own the listening socket and pass it to
+	// the app as fd 3 (LISTEN_FDS).
+	SocketActivation bool `toml:"socket_activation" flag:"socket-activation" trust:"safe"`
 
-	BuildFlags []string `toml:"build_flags"`
-	Tags       []string `toml:"tags"`
-	LDFlags    string   `toml:"ldflags"`
-	Strip      bool     `toml:"strip"`
-	Cgo        bool     `toml:"cgo"` // keep cgo on even when no package in a target's graph uses it
-	// Speculate is the quiet window after the last keystroke in an
-	// editor (LSP didChange) after which unsaved buffers are built ahead
-	// of the save: a duration, or "off".
-	Speculate string   `toml:"speculate"`
-	BuildEnv  []string `toml:"build_env"`
+	// BuildFlags are extra go build flags.
+	BuildFlags []string `toml:"build_flags" trust:"program"`
+	// Tags are the build tags (go build -tags).
+	Tags []string `toml:"tags" trust:"safe"`
+	// LDFlags are the flags of go build -ldflags.
+	LDFlags string `toml:"ldflags" trust:"program"`
+	// Strip links dev builds with -s -w, for faster links; false for
+	// debuggers.
+	Strip bool `toml:"strip" flag:"strip" trust:"safe"`
+	// Cgo keeps cgo on even when no package in a target's graph uses it.
+	// By default a dev build skips cgo when nothing needs it.
+	Cgo bool `toml:"cgo" trust:"safe"`
+	// Speculate is the pause in typing after which an editor's unsaved
+	// buffers are built, ahead of the save; "off" turns it off. The pause
+	// is counted from the last LSP didChange; the build (go build
+	// -overlay, nice 19) never starts the app, is never reported as a
+	// failure, and waits while a Go buffer does not parse.
+	Speculate string `toml:"speculate" flag:"speculate" trust:"safe"`
+	// BuildEnv is the environment of go build, as NAME=value entries.
+	BuildEnv []string `toml:"build_env" trust:"program"`
 
-	Args         []string `toml:"args"`
-	Env          []string `toml:"env"`
-	Exclude      []string `toml:"exclude"`
-	Restart      []string `toml:"restart"`
-	StopSignal   string   `toml:"stop_signal"`
-	KillTimeout  Duration `toml:"kill_timeout"`
-	StartTimeout Duration `toml:"start_timeout"`
-	HoldTimeout  Duration `toml:"hold_timeout"`
-	DrainTimeout Duration `toml:"drain_timeout"`
+	// Args are the app's arguments.
+	Args []string `toml:"args" trust:"safe"`
+	// Env is the app's environment, as NAME=value entries; it wins over
+	// env_files.
+	Env []string `toml:"env" trust:"program"`
+	// Exclude are globs of paths never watched. They add to .gitignore
+	// files (up to the repository's top) and .git/info/exclude.
+	Exclude []string `toml:"exclude" trust:"safe"`
+	// Restart are globs of files the app reads at run time: a change
+	// restarts it without a build.
+	Restart []string `toml:"restart" trust:"safe"`
+	// StopSignal is the signal that asks the app to stop: SIGTERM, SIGINT,
+	// SIGQUIT, SIGHUP or SIGKILL.
+	StopSignal string `toml:"stop_signal" flag:"stop-signal" trust:"safe"`
+	// KillTimeout is how long a stopping app may take before SIGKILL of
+	// its process group.
+	KillTimeout Duration `toml:"kill_timeout" flag:"kill-timeout" trust:"safe"`
+	// StartTimeout is how long a new version may take to listen.
+	StartTimeout Duration `toml:"start_timeout" flag:"start-timeout" trust:"safe"`
+	// HoldTimeout is how long the proxy holds requests while no version
+	// is ready.
+	HoldTimeout Duration `toml:"hold_timeout" trust:"safe"`
+	// DrainTimeout is how long an old version may finish its in-flight
+	// requests.
+	DrainTimeout Duration `toml:"drain_timeout" trust:"safe"`
 
-	Diagnostics string `toml:"diagnostics"`
-	LogFormat   string `toml:"log_format"`
+	// Diagnostics chooses which build errors become LSP diagnostics: "all"
+	// or "complement". With "complement", only what gopls cannot see is
+	// reported: link errors, start-up panics, errors in other modules.
+	Diagnostics string `toml:"diagnostics" flag:"diagnostics" trust:"safe"`
+	// LogFormat is the output of ginhotd run: "text" or "json". JSON is one
+	// event per line on stdout; it has no effect over LSP.
+	LogFormat string `toml:"log_format" flag:"log-format" trust:"safe"`
 
 	// PathMap maps the editor's paths to the daemon's, for an editor
 	// outside a container talking to ginhotd inside it
@@ -86,29 +134,32 @@ type Config struct {
 	// connection: it comes from initializationOptions or --path-map, never
 	// from a config file, which the daemon finds only through the mapped
 	// path.
-	PathMap map[string]string `toml:"path_map"`
+	PathMap map[string]string `toml:"path_map" flag:"path-map" trust:"program"`
 
 	// Debug builds each version for a debugger and runs it under Delve
-	// (dlv exec --headless); the session announces each version's address.
-	Debug bool `toml:"debug"`
+	// (dlv exec --headless); the session announces each version's
+	// address. It runs the dlv found on PATH or in GOBIN, not a program
+	// the settings name.
+	Debug bool `toml:"debug" flag:"debug" trust:"safe"`
 	// DebugWait starts each debug version halted before main (no
 	// --continue), until a debugger client attaches and continues.
-	DebugWait bool `toml:"debug_wait"`
+	DebugWait bool `toml:"debug_wait" flag:"debug-wait" trust:"safe"`
 
 	// Generate are the generator steps ([[generate]]), run in the module
 	// root before the first build and when one of their inputs changes.
-	Generate []Generate `toml:"generate"`
+	Generate []Generate `toml:"generate" trust:"program"`
 	// GoGenerate runs a package's //go:generate lines when one of its
 	// files changes.
-	GoGenerate bool `toml:"go_generate"`
-	// EnvFiles are .env files loaded into the app's environment, later
-	// files winning; see [LoadEnvFiles].
-	EnvFiles []string `toml:"env_files"`
+	GoGenerate bool `toml:"go_generate" trust:"program"`
+	// EnvFiles are .env files loaded into the app's environment at each
+	// version start, later files winning; a file that does not exist is
+	// skipped.
+	EnvFiles []string `toml:"env_files" trust:"program"`
 	// BuildCmd replaces go build with a command ginhotd cannot take apart
-	// ("make build"); it must write the binary Bin.
-	BuildCmd string `toml:"build_cmd"`
-	// Bin is the binary BuildCmd writes, relative to the module root.
-	Bin string `toml:"bin"`
+	// ("make build"); it must write bin.
+	BuildCmd string `toml:"build_cmd" trust:"program"`
+	// Bin is the binary build_cmd writes, relative to the module root.
+	Bin string `toml:"bin" trust:"program"`
 
 	// Notices say what became of each key of an .air.toml that was read;
 	// the caller prints them.
@@ -127,17 +178,19 @@ const DefaultGenerateTimeout = 60 * time.Second
 // changes; a step without inputs runs before every build. Every step runs
 // once before the first build.
 type Generate struct {
-	// Run is the command, split into words like a shell does (quotes,
-	// backslashes) and run in the module root.
-	Run string `toml:"run"`
-	// Inputs are globs relative to the module root (doublestar syntax).
-	Inputs []string `toml:"inputs"`
+	// Run is the command, run in the module root: split into words like
+	// a shell does (quotes, backslashes) but not run by one.
+	Run string `toml:"run" trust:"program"`
+	// Inputs are globs relative to the module root (doublestar syntax): a
+	// change to one runs the step. A step without inputs runs before
+	// every build.
+	Inputs []string `toml:"inputs" trust:"safe"`
 	// Outputs are globs of what the step writes; a change to them never
 	// runs the step again.
-	Outputs []string `toml:"outputs"`
+	Outputs []string `toml:"outputs" trust:"safe"`
 	// Timeout is how long the step may run before its process group is
-	// killed; zero means [DefaultGenerateTimeout].
-	Timeout Duration `toml:"timeout"`
+	// killed.
+	Timeout Duration `toml:"timeout" trust:"safe"`
 }
 
 // Default returns the settings that work for a standard Gin layout.

@@ -3,22 +3,44 @@ package config
 import (
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 )
 
-// Every key of programKeys is a setting: a renamed field cannot silently
-// drop out of the check.
-func TestProgramKeysAreSettings(t *testing.T) {
-	var names []string
-	for f := range reflect.TypeFor[Config]().Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		names = append(names, name)
-	}
-	for _, k := range programKeys {
-		if !slices.Contains(names, k) {
-			t.Errorf("programKeys holds %q, which is not a ginhot.toml key", k)
+// Every setting of Config and Generate has a trust class: its trust tag is
+// "safe" or "program".
+func TestEverySettingHasTrustClass(t *testing.T) {
+	for _, typ := range []reflect.Type{reflect.TypeFor[Config](), reflect.TypeFor[Generate]()} {
+		for f := range typ.Fields() {
+			if tomlKey(f) == "" {
+				continue
+			}
+			if trust := f.Tag.Get("trust"); trust != "safe" && trust != "program" {
+				t.Errorf("%s.%s: trust tag %q, want \"safe\" or \"program\"", typ.Name(), f.Name, trust)
+			}
 		}
+	}
+}
+
+// A field without a trust tag is a program setting: the check fails closed.
+func TestTrustFailsClosed(t *testing.T) {
+	type settings struct {
+		Safe   string `toml:"safe" trust:"safe"`
+		New    string `toml:"new"`
+		Typo   string `toml:"typo" trust:"safe "`
+		Hidden string `toml:"-"`
+	}
+	if got, want := programFields(reflect.TypeFor[settings]()), []string{"new", "typo"}; !slices.Equal(got, want) {
+		t.Errorf("programFields = %q, want %q", got, want)
+	}
+}
+
+// The program settings are these: moving one out of the list is a change
+// to the trust model, made here on purpose.
+func TestProgramKeys(t *testing.T) {
+	want := []string{"bin", "build_cmd", "build_env", "build_flags", "env", "env_files", "generate", "go_generate", "ldflags", "path_map"}
+	got := slices.Sorted(slices.Values(programKeys))
+	if !slices.Equal(got, want) {
+		t.Errorf("program settings %q, want %q", got, want)
 	}
 }
 

@@ -328,9 +328,9 @@ func (s *server) initialize(raw json.RawMessage) (*protocol.InitializeResult, er
 
 // checkTrust refuses, on a connection that is not trusted (TCP, which any
 // local process can open, including another user's), what would let the
-// client run programs of its choosing as the user: settings in
-// config's programKeys, and workspace folders the user does not own. Over
-// TCP those settings come from the folder's own config file only.
+// client run programs of its choosing as the user: config's program
+// settings, and workspace folders the user does not own. Over TCP those
+// settings come from the folder's own config file only.
 func (s *server) checkTrust(opts map[string]any, roots []root) error {
 	if s.trusted {
 		return nil
