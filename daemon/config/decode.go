@@ -54,6 +54,9 @@ type doc struct {
 	root     map[string]any
 	lines    map[string]int
 	problems []Problem
+	// lenient, when set, is told of each unknown key instead of it being
+	// a problem: an .air.toml may hold keys of newer air versions.
+	lenient func(path string)
 }
 
 // parseDoc parses b. A syntax error is returned as an [*Error] with its line.
@@ -216,6 +219,10 @@ func (d *doc) problem(path, format string, a ...any) {
 }
 
 func (d *doc) unknown(path string) {
+	if d.lenient != nil {
+		d.lenient(path)
+		return
+	}
 	d.problems = append(d.problems, Problem{File: d.name, Line: d.line(path), Key: path, Message: fmt.Sprintf("unknown key %q", path)})
 }
 
@@ -252,14 +259,20 @@ func join(prefix, key string) string {
 
 var durationType = reflect.TypeFor[Duration]()
 
+// valueDecoder is a field type that reads its own TOML value, reporting
+// a fault with d.problem.
+type valueDecoder interface {
+	decodeTOML(d *doc, path string, v any)
+}
+
 // decodeStruct sets the fields of the struct v from table m, strictly: an
-// unknown key or a value of the wrong type is a problem.
+// unknown key or a value of the wrong type is a problem. The fields of an
+// embedded struct are read as the struct's own.
 func (d *doc) decodeStruct(prefix string, m map[string]any, v reflect.Value) {
-	fields := map[string]int{}
-	t := v.Type()
-	for i := range t.NumField() {
-		if tag := t.Field(i).Tag.Get("toml"); tag != "" && tag != "-" {
-			fields[tag] = i
+	fields := map[string][]int{}
+	for _, f := range reflect.VisibleFields(v.Type()) {
+		if tag := f.Tag.Get("toml"); tag != "" && tag != "-" {
+			fields[tag] = f.Index
 		}
 	}
 	for _, k := range d.keysByLine(prefix, m) {
@@ -269,12 +282,23 @@ func (d *doc) decodeStruct(prefix string, m map[string]any, v reflect.Value) {
 			d.unknown(path)
 			continue
 		}
-		d.decodeValue(path, m[k], v.Field(i))
+		d.decodeValue(path, m[k], v.FieldByIndex(i))
 	}
 }
 
 func (d *doc) decodeValue(path string, val any, f reflect.Value) {
+	if dec, ok := f.Addr().Interface().(valueDecoder); ok {
+		dec.decodeTOML(d, path, val)
+		return
+	}
 	switch {
+	case f.Kind() == reflect.Struct:
+		m, ok := val.(map[string]any)
+		if !ok {
+			d.problem(path, "want a table ([%s]), found %s", path, describe(val))
+			return
+		}
+		d.decodeStruct(path, m, f)
 	case f.Type() == durationType:
 		s, ok := val.(string)
 		if !ok {
