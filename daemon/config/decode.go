@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -266,15 +267,11 @@ type valueDecoder interface {
 }
 
 // decodeStruct sets the fields of the struct v from table m, strictly: an
-// unknown key or a value of the wrong type is a problem. The fields of an
-// embedded struct are read as the struct's own.
+// unknown key or a value of the wrong type is a problem. The fields of a
+// struct field tagged `toml:",inline"` are read as v's own.
 func (d *doc) decodeStruct(prefix string, m map[string]any, v reflect.Value) {
 	fields := map[string][]int{}
-	for _, f := range reflect.VisibleFields(v.Type()) {
-		if tag := f.Tag.Get("toml"); tag != "" && tag != "-" {
-			fields[tag] = f.Index
-		}
-	}
+	tomlFields(v.Type(), nil, fields)
 	for _, k := range d.keysByLine(prefix, m) {
 		path := join(prefix, k)
 		i, ok := fields[k]
@@ -283,6 +280,21 @@ func (d *doc) decodeStruct(prefix string, m map[string]any, v reflect.Value) {
 			continue
 		}
 		d.decodeValue(path, m[k], v.FieldByIndex(i))
+	}
+}
+
+// tomlFields adds the index of each field of t, inline ones' fields
+// flat, to fields by its toml name.
+func tomlFields(t reflect.Type, index []int, fields map[string][]int) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		at := append(slices.Clone(index), i)
+		switch tag := f.Tag.Get("toml"); {
+		case tag == ",inline":
+			tomlFields(f.Type, at, fields)
+		case tag != "" && tag != "-":
+			fields[tag] = at
+		}
 	}
 }
 
