@@ -312,21 +312,7 @@ func (d *doc) decodeValue(path string, val any, f reflect.Value) {
 		}
 		d.decodeStruct(path, m, f)
 	case f.Type() == durationType:
-		s, ok := val.(string)
-		if !ok {
-			if isNumber(val) {
-				d.problem(path, "a bare number has no unit: write a duration string like \"5s\" or \"500ms\" (found %s)", describe(val))
-				return
-			}
-			d.problem(path, "want a duration string like \"5s\", found %s", describe(val))
-			return
-		}
-		dur, err := parseDuration(s)
-		if err != nil {
-			d.problem(path, "%v", err)
-			return
-		}
-		f.SetInt(int64(dur))
+		d.decodeDuration(path, val, f)
 	case f.Kind() == reflect.String:
 		s, ok := val.(string)
 		if !ok {
@@ -370,6 +356,25 @@ func (d *doc) decodeValue(path string, val any, f reflect.Value) {
 		// added here, and the fuzz test reaches this through every key.
 		d.problem(path, "cannot be set here")
 	}
+}
+
+// decodeDuration sets the [Duration] f from val, a duration string.
+func (d *doc) decodeDuration(path string, val any, f reflect.Value) {
+	s, ok := val.(string)
+	if !ok {
+		if isNumber(val) {
+			d.problem(path, "a bare number has no unit: write a duration string like \"5s\" or \"500ms\" (found %s)", describe(val))
+			return
+		}
+		d.problem(path, "want a duration string like \"5s\", found %s", describe(val))
+		return
+	}
+	dur, err := parseDuration(s)
+	if err != nil {
+		d.problem(path, "%v", err)
+		return
+	}
+	f.SetInt(int64(dur))
 }
 
 // parseDuration parses a duration string in the words of the config file.
