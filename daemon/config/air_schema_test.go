@@ -8,137 +8,75 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
-// airSchema mirrors the config structs of air (runner/config.go of
-// github.com/air-verse/air, v1.67.4 and the keys added since: Config,
-// cfgBuild with CfgBuildCommon inlined, cfgRule, cfgLog, cfgColor,
-// cfgMisc, cfgScreen, cfgProxy). Only the toml names and Go types matter:
-// airSchemaKeys walks it, and a key added to air is added here, where
-// TestAirSchemaKeysHaveAnAnswer fails until ginhotd answers it.
-type airSchema struct {
-	Root        string   `toml:"root"`
-	TmpDir      string   `toml:"tmp_dir"`
-	TestDataDir string   `toml:"testdata_dir"`
-	EnvFiles    []string `toml:"env_files"`
-	Build       struct {
-		airBuildCommon
-		Log                    string        `toml:"log"`
-		IncludeExt             []string      `toml:"include_ext"`
-		ExcludeDir             []string      `toml:"exclude_dir"`
-		IncludeDir             []string      `toml:"include_dir"`
-		ExcludeFile            []string      `toml:"exclude_file"`
-		IncludeFile            []string      `toml:"include_file"`
-		ExcludeRegex           []string      `toml:"exclude_regex"`
-		ExcludeUnchanged       bool          `toml:"exclude_unchanged"`
-		IgnoreDangerousRootDir bool          `toml:"ignore_dangerous_root_dir"`
-		FollowSymlink          bool          `toml:"follow_symlink"`
-		Poll                   bool          `toml:"poll"`
-		PollInterval           int           `toml:"poll_interval"`
-		Delay                  int           `toml:"delay"`
-		StopOnError            bool          `toml:"stop_on_error"`
-		SendInterrupt          bool          `toml:"send_interrupt"`
-		KillDelay              time.Duration `toml:"kill_delay"`
-		Rerun                  bool          `toml:"rerun"`
-		RerunDelay             int           `toml:"rerun_delay"`
-		Rules                  []struct {
-			Name         string   `toml:"name"`
-			Cmd          string   `toml:"cmd"`
-			IncludeDir   []string `toml:"include_dir"`
-			IncludeExt   []string `toml:"include_ext"`
-			IncludeFile  []string `toml:"include_file"`
-			ExcludeRegex []string `toml:"exclude_regex"`
-			Delay        int      `toml:"delay"`
-		} `toml:"rules"`
-		Windows airBuildCommon `toml:"windows"`
-		Darwin  airBuildCommon `toml:"darwin"`
-		Linux   airBuildCommon `toml:"linux"`
-	} `toml:"build"`
-	Color struct {
-		Main    string `toml:"main"`
-		Watcher string `toml:"watcher"`
-		Build   string `toml:"build"`
-		Runner  string `toml:"runner"`
-		Mode    string `toml:"mode"`
-		App     string `toml:"app"`
-	} `toml:"color"`
-	Log struct {
-		AddTime  bool `toml:"time"`
-		MainOnly bool `toml:"main_only"`
-		Silent   bool `toml:"silent"`
-	} `toml:"log"`
-	Misc struct {
-		CleanOnExit   bool    `toml:"clean_on_exit"`
-		StartupBanner *string `toml:"startup_banner"`
-	} `toml:"misc"`
-	Screen struct {
-		ClearOnRebuild bool `toml:"clear_on_rebuild"`
-		KeepScroll     bool `toml:"keep_scroll"`
-	} `toml:"screen"`
-	Proxy struct {
-		Enabled         bool `toml:"enabled"`
-		ProxyPort       int  `toml:"proxy_port"`
-		AppPort         int  `toml:"app_port"`
-		AppStartTimeout int  `toml:"app_start_timeout"`
-	} `toml:"proxy"`
-}
-
-// airBuildCommon mirrors air's CfgBuildCommon, the keys [build] shares
-// with its per-OS tables.
-type airBuildCommon struct {
-	PreCmd     []string `toml:"pre_cmd"`
-	Cmd        string   `toml:"cmd"`
-	PostCmd    []string `toml:"post_cmd"`
-	Bin        string   `toml:"bin"`
-	Entrypoint []string `toml:"entrypoint"`
-	FullBin    string   `toml:"full_bin"`
-	ArgsBin    []string `toml:"args_bin"`
-}
-
-// airKey is one leaf key of airSchema: its dotted path (a rule's keys
-// under "build.rules.0") and its Go type.
-type airKey struct {
+// airSchemaKey is one leaf key of air's schema, [airFile]: its dotted
+// path (a rule's keys under "build.rules.0") and the Go type ginhotd
+// reads it as.
+type airSchemaKey struct {
 	path string
 	typ  reflect.Type
 }
 
-// airSchemaKeys lists the leaf keys of airSchema, inlined structs flat.
-func airSchemaKeys() []airKey {
-	var keys []airKey
+// airSchemaKeys lists the leaf keys of [airFile], inline structs flat,
+// and of a per-OS table the keys air reads there (its CfgBuildCommon).
+// A key added to air is added to airFile, where
+// TestAirSchemaKeysHaveAnAnswer fails until ginhotd answers it.
+func airSchemaKeys() []airSchemaKey {
+	leaf := reflect.TypeFor[interface{ path() string }]()
+	var keys []airSchemaKey
 	var walk func(prefix string, t reflect.Type)
 	walk = func(prefix string, t reflect.Type) {
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if f.Anonymous {
+			if f.Tag.Get("toml") == ",inline" {
 				walk(prefix, f.Type)
 				continue
 			}
 			p := join(prefix, f.Tag.Get("toml"))
 			switch {
+			case reflect.PointerTo(f.Type).Implements(leaf):
+				v, _ := f.Type.FieldByName("V")
+				if v.Type.Kind() == reflect.Slice && v.Type.Elem().Kind() == reflect.Struct {
+					walk(p+".0", v.Type.Elem())
+				} else {
+					keys = append(keys, airSchemaKey{p, v.Type})
+				}
+			case f.Type == reflect.TypeFor[airOSBuild]():
+				walk(p, reflect.TypeFor[airBuildCommon]())
 			case f.Type.Kind() == reflect.Struct:
 				walk(p, f.Type)
-			case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
-				walk(p+".0", f.Type.Elem())
-			default:
-				keys = append(keys, airKey{p, f.Type})
 			}
 		}
 	}
-	walk("", reflect.TypeOf(airSchema{}))
+	walk("", reflect.TypeFor[airFile]())
 	return keys
+}
+
+// TestAirNotNeededNamesAirKeys checks that each answer of airNotNeeded is
+// for a key, or a table, of air's schema.
+func TestAirNotNeededNamesAirKeys(t *testing.T) {
+	schema := map[string]bool{}
+	for _, k := range airSchemaKeys() {
+		schema[airSchemaPath(k.path)] = true
+	}
+	for k := range airNotNeeded {
+		if !schemaKey(schema, k) {
+			t.Errorf("airNotNeeded answers %q, which is not in airFile", k)
+		}
+	}
 }
 
 // airSample is a value of type t as an .air.toml writes it.
 func airSample(t reflect.Type) string {
 	switch {
-	case t == reflect.TypeOf(time.Duration(0)):
+	case t == reflect.TypeFor[airKillDelay]():
 		return `"500ms"`
 	case t.Kind() == reflect.Bool:
 		return "true"
-	case t.Kind() == reflect.Int:
+	case t.Kind() == reflect.Int64:
 		return "800"
-	case t.Kind() == reflect.Slice:
+	case t.Kind() == reflect.Slice, t == reflect.TypeFor[airEntrypoint]():
 		return `["x"]`
 	}
 	return `"x"`

@@ -39,26 +39,37 @@ const airDefaultAppStartTimeout = 5000 * time.Millisecond
 // maxMillis is the largest number of milliseconds a time.Duration holds.
 const maxMillis = math.MaxInt64 / int64(time.Millisecond)
 
-// airMillis reads one of air's integer millisecond keys. A negative value
-// is returned as it is: what it means depends on the key.
-func (d *doc) airMillis(path string, v any) (time.Duration, bool) {
+// airMillis is one of air's integer millisecond keys. A negative value
+// is kept as it is: what it means depends on the key.
+type airMillis time.Duration
+
+func (m *airMillis) decodeTOML(d *doc, path string, v any) {
 	n, ok := v.(int64)
 	if !ok {
 		d.problem(path, "want an integer number of milliseconds, found %s", describe(v))
-		return 0, false
+		return
 	}
 	if n > maxMillis || n < -maxMillis {
 		d.problem(path, "is in milliseconds and too large to be a duration (found integer %d)", n)
-		return 0, false
+		return
 	}
-	return time.Duration(n) * time.Millisecond, true
+	*m = airMillis(time.Duration(n) * time.Millisecond)
 }
 
-// airKillDelay reads build.kill_delay as air does: an integer is
+// D returns m as a time.Duration.
+func (m airMillis) D() time.Duration { return time.Duration(m) }
+
+// airKillDelay is build.kill_delay, read as air does: an integer is
 // nanoseconds, a string a Go duration ("500ms"); then a value under one
 // millisecond counts as that many milliseconds, and any other is cut to
-// whole milliseconds. A negative value waits no time, so it is 0.
-func (d *doc) airKillDelay(path string, v any) (time.Duration, bool) {
+// whole milliseconds. A negative value waits no time, so it is 0. Unit
+// says how air read the value, for a notice ("" when plain).
+type airKillDelay struct {
+	D    time.Duration
+	Unit string
+}
+
+func (k *airKillDelay) decodeTOML(d *doc, path string, v any) {
 	var raw time.Duration
 	switch v := v.(type) {
 	case int64:
@@ -67,20 +78,22 @@ func (d *doc) airKillDelay(path string, v any) (time.Duration, bool) {
 		dur, err := time.ParseDuration(v)
 		if err != nil {
 			d.problem(path, "want a duration string like \"5s\" or \"500ms\", found string %s", quote(v))
-			return 0, false
+			return
 		}
 		raw = dur
 	default:
 		d.problem(path, "want an integer (milliseconds below 1000000, else nanoseconds, as air reads it) or a duration string like \"500ms\", found %s", describe(v))
-		return 0, false
+		return
 	}
+	k.Unit = killDelayUnit(v)
 	switch {
 	case raw <= 0:
-		return 0, true
+		k.D = 0
 	case raw < time.Millisecond:
-		return raw * time.Millisecond, true
+		k.D = raw * time.Millisecond
+	default:
+		k.D = raw.Truncate(time.Millisecond)
 	}
-	return raw.Truncate(time.Millisecond), true
 }
 
 // killDelayUnit says how air read the kill_delay value v, for a notice.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,6 +55,9 @@ type doc struct {
 	root     map[string]any
 	lines    map[string]int
 	problems []Problem
+	// lenient, when set, is told of each unknown key instead of it being
+	// a problem: an .air.toml may hold keys of newer air versions.
+	lenient func(path string)
 }
 
 // parseDoc parses b. A syntax error is returned as an [*Error] with its line.
@@ -216,6 +220,10 @@ func (d *doc) problem(path, format string, a ...any) {
 }
 
 func (d *doc) unknown(path string) {
+	if d.lenient != nil {
+		d.lenient(path)
+		return
+	}
 	d.problems = append(d.problems, Problem{File: d.name, Line: d.line(path), Key: path, Message: fmt.Sprintf("unknown key %q", path)})
 }
 
@@ -252,16 +260,18 @@ func join(prefix, key string) string {
 
 var durationType = reflect.TypeFor[Duration]()
 
+// valueDecoder is a field type that reads its own TOML value, reporting
+// a fault with d.problem.
+type valueDecoder interface {
+	decodeTOML(d *doc, path string, v any)
+}
+
 // decodeStruct sets the fields of the struct v from table m, strictly: an
-// unknown key or a value of the wrong type is a problem.
+// unknown key or a value of the wrong type is a problem. The fields of a
+// struct field tagged `toml:",inline"` are read as v's own.
 func (d *doc) decodeStruct(prefix string, m map[string]any, v reflect.Value) {
-	fields := map[string]int{}
-	t := v.Type()
-	for i := range t.NumField() {
-		if tag := t.Field(i).Tag.Get("toml"); tag != "" && tag != "-" {
-			fields[tag] = i
-		}
-	}
+	fields := map[string][]int{}
+	tomlFields(v.Type(), nil, fields)
 	for _, k := range d.keysByLine(prefix, m) {
 		path := join(prefix, k)
 		i, ok := fields[k]
@@ -269,28 +279,40 @@ func (d *doc) decodeStruct(prefix string, m map[string]any, v reflect.Value) {
 			d.unknown(path)
 			continue
 		}
-		d.decodeValue(path, m[k], v.Field(i))
+		d.decodeValue(path, m[k], v.FieldByIndex(i))
+	}
+}
+
+// tomlFields adds the index of each field of t, inline ones' fields
+// flat, to fields by its toml name.
+func tomlFields(t reflect.Type, index []int, fields map[string][]int) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		at := append(slices.Clone(index), i)
+		switch tag := f.Tag.Get("toml"); {
+		case tag == ",inline":
+			tomlFields(f.Type, at, fields)
+		case tag != "" && tag != "-":
+			fields[tag] = at
+		}
 	}
 }
 
 func (d *doc) decodeValue(path string, val any, f reflect.Value) {
+	if dec, ok := f.Addr().Interface().(valueDecoder); ok {
+		dec.decodeTOML(d, path, val)
+		return
+	}
 	switch {
-	case f.Type() == durationType:
-		s, ok := val.(string)
+	case f.Kind() == reflect.Struct:
+		m, ok := val.(map[string]any)
 		if !ok {
-			if isNumber(val) {
-				d.problem(path, "a bare number has no unit: write a duration string like \"5s\" or \"500ms\" (found %s)", describe(val))
-				return
-			}
-			d.problem(path, "want a duration string like \"5s\", found %s", describe(val))
+			d.problem(path, "want a table ([%s]), found %s", path, describe(val))
 			return
 		}
-		dur, err := parseDuration(s)
-		if err != nil {
-			d.problem(path, "%v", err)
-			return
-		}
-		f.SetInt(int64(dur))
+		d.decodeStruct(path, m, f)
+	case f.Type() == durationType:
+		d.decodeDuration(path, val, f)
 	case f.Kind() == reflect.String:
 		s, ok := val.(string)
 		if !ok {
@@ -350,6 +372,25 @@ func (d *doc) decodeValue(path string, val any, f reflect.Value) {
 		// added here, and the fuzz test reaches this through every key.
 		d.problem(path, "cannot be set here")
 	}
+}
+
+// decodeDuration sets the [Duration] f from val, a duration string.
+func (d *doc) decodeDuration(path string, val any, f reflect.Value) {
+	s, ok := val.(string)
+	if !ok {
+		if isNumber(val) {
+			d.problem(path, "a bare number has no unit: write a duration string like \"5s\" or \"500ms\" (found %s)", describe(val))
+			return
+		}
+		d.problem(path, "want a duration string like \"5s\", found %s", describe(val))
+		return
+	}
+	dur, err := parseDuration(s)
+	if err != nil {
+		d.problem(path, "%v", err)
+		return
+	}
+	f.SetInt(int64(dur))
 }
 
 // parseDuration parses a duration string in the words of the config file.
