@@ -553,6 +553,9 @@ func newHarness(t *testing.T, setup func(h *harness)) *harness {
 				r = &fakeRouter{drain: h.router.drain}
 			}
 			h.routers[addr] = r
+			if port, ok := strings.CutPrefix(addr, "0.0.0.0:"); ok {
+				return r, "[::]:" + port, nil // as net.Listen reports every interface
+			}
 			return r, addr, nil
 		},
 		guard: func(func(string, ...any)) (*guard.Guard, error) { return nil, nil },

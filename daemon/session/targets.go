@@ -144,8 +144,11 @@ func (s *Session) claim(t *target) error {
 	if !first {
 		return s.claimFrom(t, host, s.nextPort)
 	}
-	if err := s.claimFrom(t, host, port); err != nil || t.addr == net.JoinHostPort(host, fmt.Sprint(port)) {
+	if err := s.claimFrom(t, host, port); err != nil {
 		return err
+	}
+	if _, got, _ := net.SplitHostPort(t.addr); got == fmt.Sprint(port) {
+		return nil // the address it was given ("0.0.0.0:8080" is bound as "[::]:8080")
 	}
 	why := "is in use (another ginhotd or dev server?)"
 	if own {

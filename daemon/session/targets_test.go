@@ -228,3 +228,20 @@ func TestTwoTargetsBuildAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryInterfaceDefaultIsNotMoved: the default address on every
+// interface (a container's 0.0.0.0:8080), bound as [::]:8080, is the
+// address asked for: no "in use" notice, and a URL a browser opens.
+func TestEveryInterfaceDefaultIsNotMoved(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.s.cfg.Addr, h.s.cfg.AddrAuto = "0.0.0.0:8080", true
+		h.running()
+		if w, ok := h.events.last(KindWarn); ok {
+			t.Fatalf("warning %q, want none: the address was free", w.Message)
+		}
+		if st := h.status(); st.URL != "http://localhost:8080" {
+			t.Fatalf("URL %s, want http://localhost:8080", st.URL)
+		}
+	})
+}

@@ -274,11 +274,18 @@ func (p *Printer) rootName() string {
 	return filepath.Base(root)
 }
 
+// quietCompiles is how many packages a build compiles before a log (not a
+// terminal) hears of its progress: a warm build compiles a handful.
+const quietCompiles = 10
+
 // progress prints a progress event: on the live line, or as a plain line
 // when the target's last one in this phase is progressEvery old.
 func (p *Printer) progress(e session.Event, ts string) {
 	text := progressText(e)
 	if !p.o.Live {
+		if e.Phase == string(build.PhaseCompile) && e.Done < quietCompiles {
+			return // a warm build: its few packages are no news in a log
+		}
 		key := e.Target + " " + e.Phase
 		if at, ok := p.progressAt[key]; ok && e.Time.Sub(at) < progressEvery {
 			return

@@ -279,12 +279,20 @@ func TestProgressInALogIsOccasionalLines(t *testing.T) {
 	for _, e := range progressEvents(at) {
 		p.Notify(e)
 	}
-	// The compile line at +3s is within progressEvery of the one at +2s.
+	// A log hears of compiles from the tenth package on (a warm build's
+	// few are no news), then at most every progressEvery: +10s is within
+	// it of +8s, +14s is not.
+	for _, d := range []struct {
+		at   time.Duration
+		done int
+	}{{10 * time.Second, 50}, {14 * time.Second, 60}} {
+		p.Notify(session.Event{Kind: session.KindProgress, Time: at.Add(d.at), Target: "./cmd/api", Phase: "compile", Done: d.done, Total: 112, What: "x"})
+	}
 	want := "15:04:05 ⟳ building ./cmd/api — first build\n" +
 		"15:04:05 ⟳ ./cmd/api: downloading module 1 of at most 12 — github.com/gin-gonic/gin v1.10.0\n" +
-		"15:04:07 ⟳ ./cmd/api: compiled 1 package — internal/goarch\n" +
 		"15:04:13 ⟳ ./cmd/api: compiled 37 packages of at most 112 (cached ones are skipped) — github.com/gin-gonic/gin\n" +
-		"15:04:14 ✓ built ./cmd/api in 9s\n"
+		"15:04:14 ✓ built ./cmd/api in 9s\n" +
+		"15:04:19 ⟳ ./cmd/api: compiled 60 packages of at most 112 (cached ones are skipped) — x\n"
 	if got := out.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
