@@ -448,3 +448,16 @@ func TestAirScriptStepsTakeAirsWatchedFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestAirFileWithByteOrderMark checks an .air.toml that starts with a UTF-8
+// byte order mark (as Windows editors save it): air reads it, so ginhotd
+// must too, with the lines of its keys unchanged.
+func TestAirFileWithByteOrderMark(t *testing.T) {
+	c := loadAir(t, "\xef\xbb\xbfroot = \".\"\n[build]\ncmd = \"go build -o worker ./cmd/api\"\ndelay = 100\n")
+	if len(c.Targets) != 1 || c.Targets[0] != "./cmd/api" {
+		t.Errorf("targets %q, want [./cmd/api]", c.Targets)
+	}
+	if n := noticeFor(t, c, "build.delay"); n.Line != 4 {
+		t.Errorf("build.delay notice on line %d, want 4", n.Line)
+	}
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -61,7 +62,10 @@ type doc struct {
 }
 
 // parseDoc parses b. A syntax error is returned as an [*Error] with its line.
+// A leading UTF-8 byte order mark (what Windows editors write) is skipped, as
+// air skips it.
 func parseDoc(b []byte, name string) (*doc, error) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	d := &doc{name: name, root: map[string]any{}, lines: map[string]int{}}
 	if err := toml.Unmarshal(b, &d.root); err != nil {
 		p := Problem{File: name, Message: "not valid TOML"}
