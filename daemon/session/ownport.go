@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -169,7 +170,7 @@ func (s *Session) overlapAdvice(t *target, port string, proxied bool) string {
 	if !proxied {
 		return "Pass --addr with that port, or make the app listen on the address it is given."
 	}
-	framework, pos := listenCall(t.pkg.Dir, port)
+	framework, pos := listenCall(s.listenFiles(t), port)
 	fix := `http.ListenAndServe(":"+os.Getenv("PORT"), …)`
 	switch framework {
 	case "gin":
@@ -195,26 +196,39 @@ func (s *Session) rel(path string) string {
 // listenCalls are the names of the calls that make a Go web app listen.
 var listenCalls = []string{"Run", "RunTLS", "Start", "StartTLS", "ListenAndServe", "ListenAndServeTLS", "Listen", "Serve"}
 
-// listenCall returns the framework the main package in dir uses ("gin",
-// "echo" or "net/http") and the position of the call that makes it listen:
-// the first that names port in a string, else the first listen call; a
-// zero position when none is found.
-func listenCall(dir, port string) (framework string, at token.Position) {
-	framework = "net/http"
-	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+// listenFiles returns the Go files where t's app may start listening: its
+// main package's, then those of the local packages it reaches (the router
+// package of many Gin apps calls r.Run).
+func (s *Session) listenFiles(t *target) []string {
+	files, _ := filepath.Glob(filepath.Join(t.pkg.Dir, "*.go"))
+	if s.graph != nil {
+		for _, f := range s.graph.Inputs(t.pkg.Path) {
+			if strings.HasSuffix(f, ".go") && filepath.Dir(f) != t.pkg.Dir {
+				files = append(files, f)
+			}
+		}
+	}
+	return slices.DeleteFunc(files, func(f string) bool { return strings.HasSuffix(f, "_test.go") })
+}
+
+// listenCall finds, in files, the call that makes the app listen: the
+// first that names port in a string, else the first listen call. It
+// returns its position (zero when none is found) and the framework of its
+// file ("gin", "echo" or "net/http").
+func listenCall(files []string, port string) (framework string, at token.Position) {
 	fset := token.NewFileSet()
 	var first, named token.Position
+	var firstFW, namedFW string
 	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
+		src, err := os.ReadFile(f)
+		if err != nil || !mayListen(src) {
 			continue
 		}
-		af, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+		af, err := parser.ParseFile(fset, f, src, parser.SkipObjectResolution)
 		if err != nil {
 			continue
 		}
-		if fw := frameworkOf(af); fw != "net/http" {
-			framework = fw
-		}
+		fw := frameworkOf(af)
 		ast.Inspect(af, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || named.IsValid() {
@@ -225,18 +239,32 @@ func listenCall(dir, port string) (framework string, at token.Position) {
 			}
 			pos := fset.Position(call.Pos())
 			if !first.IsValid() {
-				first = pos
+				first, firstFW = pos, fw
 			}
 			if namesPort(call, port) {
-				named = pos
+				named, namedFW = pos, fw
 			}
 			return true
 		})
+		if named.IsValid() {
+			return namedFW, named
+		}
 	}
-	if named.IsValid() {
-		return framework, named
+	if first.IsValid() {
+		return firstFW, first
 	}
-	return framework, first
+	return "net/http", first
+}
+
+// mayListen reports whether a Go source holds the name of a listen call,
+// a cheap test before parsing it.
+func mayListen(src []byte) bool {
+	for _, name := range listenCalls {
+		if bytes.Contains(src, []byte(name+"(")) {
+			return true
+		}
+	}
+	return false
 }
 
 // frameworkOf returns "gin" or "echo" when the file imports that

@@ -119,7 +119,7 @@ func TestListenCall(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(tt.src), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			fw, at := listenCall(dir, tt.port)
+			fw, at := listenCall([]string{filepath.Join(dir, "main.go")}, tt.port)
 			if fw != tt.framework || at.Line != tt.line || filepath.Base(at.Filename) != "main.go" {
 				t.Fatalf("listenCall = %s at %v, want %s at main.go:%d", fw, at, tt.framework, tt.line)
 			}
@@ -206,4 +206,27 @@ func TestWatcherContentIsHashedOnce(t *testing.T) {
 			t.Fatalf("the session's digest of a.go = %x, want the watcher's %x", got, read.Digest)
 		}
 	})
+}
+
+// TestListenCallInARouterPackage: the listen call of many Gin apps is in
+// a router package the main calls; its file and framework are found.
+func TestListenCallInARouterPackage(t *testing.T) {
+	dir := t.TempDir()
+	main := filepath.Join(dir, "main.go")
+	router := filepath.Join(dir, "router", "router.go")
+	for p, src := range map[string]string{
+		main:   "package main\n\nimport \"example.com/app/router\"\n\nfunc main() { router.Initialize() }\n",
+		router: "package router\n\nimport \"github.com/gin-gonic/gin\"\n\n// Initialize serves.\nfunc Initialize() {\n\tr := gin.Default()\n\tr.Run(\":8080\")\n}\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fw, at := listenCall([]string{main, router}, "8080")
+	if fw != "gin" || at.Filename != router || at.Line != 8 {
+		t.Fatalf("listenCall = %s at %v, want gin at router/router.go:8", fw, at)
+	}
 }

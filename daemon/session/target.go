@@ -327,6 +327,7 @@ type version struct {
 	port     string // its PORT (proxy and no-proxy modes)
 	start    time.Time
 	changeAt time.Time // the change it answers
+	cause    Cause     // what set off its start
 	ready    bool      // it became ready
 	retiring bool      // it is being stopped on purpose
 	backend  Drainer   // proxy mode: its backend, once switched to

@@ -102,7 +102,7 @@ func (s *Session) started(t *target, next *pending, at readiness, p Process, err
 		s.startFailed(t, &version{id: next.id, bin: next.bin}, err)
 		return
 	}
-	v := &version{p: p, id: next.id, bin: next.bin, port: at.port, start: time.Now(), changeAt: t.changeAt, key: next.key, prepared: next.prepared}
+	v := &version{p: p, id: next.id, bin: next.bin, port: at.port, start: time.Now(), changeAt: t.changeAt, cause: next.cause, key: next.key, prepared: next.prepared}
 	v.debugAddr = p.DebugAddr()
 	t.versions = append(t.versions, v)
 	s.emit(Event{Kind: KindStart, Target: t.pkg.Name, PID: p.AppPID(), Cause: next.cause.String()})
@@ -196,7 +196,7 @@ func (s *Session) startDiagnostics(t *target, tail []string, err error) []build.
 		return []build.Diagnostic{{File: pn.File, Line: pn.Line, Message: "panic during start-up: " + pn.Message, Kind: build.KindPanic, Package: t.pkg.Path}}
 	} else if errors.As(err, &se) && se.fix {
 		d := build.Diagnostic{File: t.mainFile, Line: 1, Message: err.Error(), Kind: build.KindStart, Package: t.pkg.Path}
-		if _, at := listenCall(t.pkg.Dir, boundPort(tail)); at.IsValid() {
+		if _, at := listenCall(s.listenFiles(t), boundPort(tail)); at.IsValid() {
 			d.File, d.Line, d.Col = at.Filename, at.Line, at.Column
 		}
 		return []build.Diagnostic{d}
@@ -276,7 +276,7 @@ func (s *Session) switchTo(t *target, v *version) {
 			old.backend = b
 		}
 	}
-	ready := Event{Kind: KindReady, Target: t.pkg.Name, PID: v.p.AppPID(), Generation: t.generation, MS: time.Since(changeAt).Milliseconds(),
+	ready := Event{Kind: KindReady, Target: t.pkg.Name, PID: v.p.AppPID(), Generation: t.generation, MS: time.Since(changeAt).Milliseconds(), Cause: v.cause.String(),
 		Reason: fmt.Sprintf("started in %dms", time.Since(v.start).Milliseconds()), Debug: v.debugAddr, Speculative: v.prepared}
 	switch {
 	case old == nil:

@@ -193,7 +193,7 @@ func (p *Printer) text(e session.Event) {
 			fmt.Fprintln(w, strings.TrimRight(e.Output, "\n"))
 		}
 		for _, d := range e.Diagnostics {
-			fmt.Fprintln(w, p.red.Sprint(p.position(d.File, d.Line, d.Col))+" "+d.Message)
+			fmt.Fprintln(w, p.diagLine(d))
 		}
 	case session.KindGenerateStart:
 		line(p.cyan, "⟳", "generating: %s %s", p.bold.Sprint(e.Step), p.dim.Sprint("— "+e.Reason))
@@ -206,13 +206,17 @@ func (p *Printer) text(e session.Event) {
 		}
 		for _, d := range e.Diagnostics {
 			if d.File != "" {
-				fmt.Fprintln(w, p.red.Sprint(p.position(d.File, d.Line, d.Col))+" "+d.Message)
+				fmt.Fprintln(w, p.diagLine(d))
 			}
 		}
 	case session.KindStart:
 		line(p.dim, "▶", "starting %s (pid %d)", tn, e.PID)
 	case session.KindReady:
-		line(p.green, "●", "%s ready, generation %d, pid %d (%s; %s after the change)", p.bold.Sprint(tn), e.Generation, e.PID, e.Reason, ms(e.MS))
+		since := "after the change"
+		if e.Cause == session.CauseStart.String() {
+			since = "after ginhotd started"
+		}
+		line(p.green, "●", "%s ready, generation %d, pid %d (%s; %s %s)", p.bold.Sprint(tn), e.Generation, e.PID, e.Reason, ms(e.MS), since)
 		if e.Debug != "" {
 			line(p.cyan, "⬢", "debugger: attach to %s (Delve, DAP or JSON-RPC; a new address for each version)", e.Debug)
 		}
@@ -224,7 +228,7 @@ func (p *Printer) text(e session.Event) {
 			fmt.Fprintln(w, p.dim.Sprint(lastLines(e.Output, 15)))
 		}
 		for _, d := range e.Diagnostics {
-			fmt.Fprintln(w, p.red.Sprint(p.position(d.File, d.Line, d.Col))+" "+d.Message)
+			fmt.Fprintln(w, p.diagLine(d))
 		}
 	case session.KindTargetAdded:
 		line(p.cyan, "+", "target %s (%s), at %s", p.bold.Sprint(tn), e.Reason, e.URL)
@@ -388,6 +392,15 @@ func (p *Printer) named(e session.Event) session.Event {
 }
 
 // position formats file:line:col relative to the root when inside it.
+// diagLine renders a diagnostic: "file:line:col: message", or the message
+// alone for one with no position (a custom build command's output).
+func (p *Printer) diagLine(d build.Diagnostic) string {
+	if d.File == "" {
+		return d.Message
+	}
+	return p.red.Sprint(p.position(d.File, d.Line, d.Col)) + " " + d.Message
+}
+
 func (p *Printer) position(file string, line, col int) string {
 	if rel, err := filepath.Rel(p.o.Root, file); err == nil && !strings.HasPrefix(rel, "..") && p.o.Root != "" {
 		file = rel

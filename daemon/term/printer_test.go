@@ -311,3 +311,17 @@ func TestProgressInJSONIsAnEvent(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// TestPositionlessDiagnosticIsPlainText: a diagnostic with no file (a
+// custom build command's output) prints as its message, not ":0: …"; the
+// first version counts from ginhotd's start, not from a change.
+func TestPositionlessDiagnosticIsPlainText(t *testing.T) {
+	got := printed(session.Event{Kind: session.KindBuildFail, Target: "./cmd/api", MS: 300, Diagnostics: []build.Diagnostic{{Message: "make: *** [Makefile:11: build] Error 1"}}})
+	if !strings.Contains(got, "\nmake: *** [Makefile:11: build] Error 1\n") || strings.Contains(got, ":0:") {
+		t.Errorf("got %q", got)
+	}
+	got = printed(session.Event{Kind: session.KindReady, Target: "./cmd/api", Generation: 1, PID: 7, Reason: "started in 9ms", MS: 2800, Cause: session.CauseStart.String()})
+	if !strings.Contains(got, "2.8s after ginhotd started") {
+		t.Errorf("got %q", got)
+	}
+}
