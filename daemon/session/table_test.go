@@ -96,6 +96,16 @@ func slowReady(n int) func(int) script {
 	}
 }
 
+// crashOnceThenSlow makes the first version crash a second after it
+// became ready, and the next ones slow to become ready, so that crashed
+// and starting show.
+func crashOnceThenSlow(n int) script {
+	if n == 1 {
+		return crashAfter(50*time.Millisecond, time.Second)
+	}
+	return readyAfter(time.Second)
+}
+
 // stateRows drive each row of doc.go's state table on the fakes: they
 // bring the target to the row's from state, do what the row says and
 // check the state it names. They are keyed "from: on".
@@ -206,23 +216,13 @@ var stateRows = map[string]func(h *harness){
 		h.expect(StateCrashed) // nothing serves
 	},
 	"running: the serving version exits": func(h *harness) {
-		h.runner.script = func(n int) script {
-			if n == 1 {
-				return crashAfter(50*time.Millisecond, time.Second)
-			}
-			return readyAfter(time.Second)
-		}
+		h.runner.script = crashOnceThenSlow
 		h.running()
 		after(60 * time.Millisecond) // it crashes 1s after it became ready
 		h.expect(StateCrashed)
 	},
 	"crashed: the backoff runs out": func(h *harness) {
-		h.runner.script = func(n int) script {
-			if n == 1 {
-				return crashAfter(50*time.Millisecond, time.Second)
-			}
-			return readyAfter(time.Second)
-		}
+		h.runner.script = crashOnceThenSlow
 		h.running()
 		after(60 * time.Millisecond)
 		h.expect(StateCrashed)

@@ -39,6 +39,13 @@ func (h *harness) builtFor(pkg string) int {
 	return n
 }
 
+// withAdmin is a harness setup with a second main, ./cmd/admin, from the
+// start.
+func withAdmin(h *harness) {
+	h.mains = append(h.mains, h.main("admin"))
+	h.write("cmd/admin/main.go", "package main\n")
+}
+
 // addMain writes the main package cmd/name and reports it as the watcher
 // does; the next graph load finds mains.
 func (h *harness) addMain(name string) {
@@ -89,10 +96,7 @@ func TestMainAppears(t *testing.T) {
 // the status says why; bringing it back starts it on its old address.
 func TestMainDisappearsAndComesBack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, func(h *harness) {
-			h.mains = append(h.mains, h.main("admin"))
-			h.write("cmd/admin/main.go", "package main\n")
-		})
+		h := newHarness(t, withAdmin)
 		h.run()
 		after(3 * time.Second)
 		url := h.targetStatus("./cmd/admin").URL
@@ -147,10 +151,7 @@ func TestMainDisappearsAndComesBack(t *testing.T) {
 // each on its own address.
 func TestMainRenamed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, func(h *harness) {
-			h.mains = append(h.mains, h.main("admin"))
-			h.write("cmd/admin/main.go", "package main\n")
-		})
+		h := newHarness(t, withAdmin)
 		h.run()
 		after(3 * time.Second)
 		if err := os.Rename(filepath.Join(h.dir, "cmd/admin"), filepath.Join(h.dir, "cmd/backoffice")); err != nil {
@@ -203,10 +204,7 @@ func TestConfiguredTargetMissing(t *testing.T) {
 // save that reaches one of them restarts only that one's build.
 func TestTwoTargetsBuildAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, func(h *harness) {
-			h.mains = append(h.mains, h.main("admin"))
-			h.write("cmd/admin/main.go", "package main\n")
-		})
+		h := newHarness(t, withAdmin)
 		h.run()
 		after(3 * time.Second)
 		h.save("internal/store/store.go")
