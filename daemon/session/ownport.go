@@ -67,12 +67,12 @@ func (s *Session) served(t *target, v *version, port string) {
 		if port != public && port != t.appPort {
 			t.appPort = port
 			t.url = urlOf(net.JoinHostPort(hostOf(t.addr), port))
-			s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on %s (--addr): it serves at %s. %s", s.nameOf(t), port, t.addr, t.url, s.overlapAdvice(t, port, false))})
+			s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on %s (--addr): it serves at %s. Pass --addr with that port, or make the app listen on the address it is given.", s.nameOf(t), port, t.addr, t.url)})
 		}
 	case port != given && port != t.appPort:
 		t.appPort = port
 		s.rememberOwnPort(t)
-		s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on the PORT ginhotd gives it: the proxy at %s forwards there, and a reload stops the old version before the new one starts, with requests held in between. %s", s.nameOf(t), port, t.url, s.overlapAdvice(t, port, true))})
+		s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s itself, not on the PORT ginhotd gives it: the proxy at %s forwards there, and a reload stops the old version before the new one starts, with requests held in between. %s", s.nameOf(t), port, t.url, s.overlapAdvice(t, port))})
 	case port == given && t.appPort != "":
 		t.appPort = ""
 		s.rememberOwnPort(t)
@@ -124,7 +124,7 @@ func (s *Session) yieldProxyAddr(t *target, v *version, tail []string) bool {
 		return false
 	}
 	s.rememberOwnPort(t)
-	s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s, the address ginhotd's proxy had: the app keeps it, and the proxy moved to %s (open that one: requests there are held across reloads, and pages reload themselves). %s", s.nameOf(t), port, t.url, s.overlapAdvice(t, port, true))})
+	s.emit(Event{Kind: KindWarn, Target: t.pkg.Name, Message: fmt.Sprintf("%s listens on :%s, the address ginhotd's proxy had: the app keeps it, and the proxy moved to %s (open that one: requests there are held across reloads, and pages reload themselves). %s", s.nameOf(t), port, t.url, s.overlapAdvice(t, port))})
 	s.startVersionKey(t, v.bin, v.key, CauseStart, v.prepared)
 	return true
 }
@@ -166,10 +166,7 @@ func (s *Session) holderOf(t *target, port string) string {
 // overlapAdvice says how t's app gets overlapping reloads (reading PORT),
 // worded for the framework its main package uses, with the listen call's
 // file and line when it can be found.
-func (s *Session) overlapAdvice(t *target, port string, proxied bool) string {
-	if !proxied {
-		return "Pass --addr with that port, or make the app listen on the address it is given."
-	}
+func (s *Session) overlapAdvice(t *target, port string) string {
 	framework, pos := listenCall(s.listenFiles(t), port)
 	fix := `http.ListenAndServe(":"+os.Getenv("PORT"), …)`
 	switch framework {

@@ -117,18 +117,33 @@ func (s *Session) fresh(paths []string, read map[string]watch.Content) []string 
 
 // savedAt is when the newest of paths was written, when a change is seen
 // noticeably later than that (a polled mount, a busy watcher), so that
-// "after the change" counts from the save; else now.
-func savedAt(paths []string, now time.Time) time.Time {
+// "after the change" counts from the save; else now. modOf gives a file's
+// modification time, false when it is gone.
+func savedAt(paths []string, now time.Time, modOf func(string) (time.Time, bool)) time.Time {
 	newest := time.Time{}
 	for _, p := range paths {
-		if fi, err := os.Stat(p); err == nil && fi.ModTime().After(newest) {
-			newest = fi.ModTime()
+		if mod, ok := modOf(p); ok && mod.After(newest) {
+			newest = mod
 		}
 	}
 	if d := now.Sub(newest); d > 50*time.Millisecond && d < time.Minute {
 		return newest
 	}
 	return now
+}
+
+// modTime returns the modification time of the file at path as take
+// recorded it when it hashed the file (no second stat on the way to the
+// decision), else from the file system.
+func (s *Session) modTime(path string) (time.Time, bool) {
+	if e, ok := s.digests[path]; ok {
+		return e.mod, true
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return fi.ModTime(), true
 }
 
 // absent stands for the digest of a file that does not exist.
@@ -167,7 +182,7 @@ func (s *Session) decide(c change) {
 	us := time.Since(start).Microseconds()
 	cause := c.cause
 	acted := false
-	at := savedAt(c.paths, start)
+	at := savedAt(c.paths, start, s.modTime)
 	for _, d := range res.Decisions {
 		t := s.targets[d.Target.Path]
 		if t == nil || t.gone != "" {

@@ -113,7 +113,7 @@ func (s *Session) addTarget(at analysis.Target) (*target, error) {
 // and its versions stop; it keeps its address, where the proxy says why,
 // in case the package comes back.
 func (s *Session) vanish(t *target, reason string) {
-	s.stopVersions(t, reason)
+	s.stopVersions(t)
 	if t.router != nil {
 		t.router.Gone(reason + ": nothing serves here until it comes back.")
 	}

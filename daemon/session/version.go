@@ -419,18 +419,17 @@ func withOutput(reason, tail string) string {
 
 // stopTarget stops t's app until a start command.
 func (s *Session) stopTarget(t *target) {
-	s.stopVersions(t, "the app is stopped (run the start command)")
+	s.stopVersions(t)
 	t.stopped = true
+	if t.router != nil {
+		t.router.Hold("the app is stopped (run the start command)")
+	}
 }
 
-// stopVersions ends everything in flight for t and stops its versions;
-// the proxy holds requests, saying reason.
-func (s *Session) stopVersions(t *target, reason string) {
+// stopVersions ends everything in flight for t and stops its versions.
+func (s *Session) stopVersions(t *target) {
 	for _, v := range t.halt() {
 		s.retire(t, v)
-	}
-	if t.router != nil {
-		t.router.Hold(reason)
 	}
 }
 
